@@ -1,0 +1,233 @@
+"""Issue and verify challenges: the only code that changes a challenge's state.
+
+Verification never reads, compares and saves in Python. An attempt is claimed
+with one conditional UPDATE (``attempts < max_attempts``) before the code is
+checked, and success is one conditional UPDATE from ``pending`` to ``verified``,
+so parallel requests can neither exceed the attempt limit nor use a code twice,
+on PostgreSQL and SQLite alike.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.http import HttpRequest
+
+from . import clock, events, signals
+from .codes import check_code, generate_code, hash_code
+from .conf import app_settings
+from .exceptions import SendError
+from .limits import client_ip
+from .models import Challenge, Phone, SecurityEvent
+from .senders import SMS, get_sender
+
+LOGIN = "login"
+
+
+class Outcome(enum.Enum):
+    VERIFIED = "verified"
+    WRONG = "wrong"
+    EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
+    USED = "used"
+    NOT_FOUND = "not_found"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class Verification:
+    outcome: Outcome
+    challenge: Challenge | None = None
+    attempts_left: int = 0
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.VERIFIED
+
+
+def session_ref(nonce: str) -> str:
+    """What a challenge stores of the session nonce that binds it."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def confirmed_phone(user_id: Any) -> Phone | None:
+    return Phone.objects.filter(user_id=user_id, confirmed=True).first()
+
+
+def locked_until(user_id: Any) -> datetime | None:
+    """When the user's lockout ends, or None if they are not locked out.
+
+    Counted from the database, so it holds across processes and hosts.
+    """
+    since = clock.now() - timedelta(seconds=app_settings.LOCKOUT_DURATION)
+    totals = Challenge.objects.filter(user_id=user_id, last_failed_at__gte=since).aggregate(
+        failures=Sum("failures"), last=Max("last_failed_at")
+    )
+    if (totals["failures"] or 0) < app_settings.LOCKOUT_FAILURES:
+        return None
+    return totals["last"] + timedelta(seconds=app_settings.LOCKOUT_DURATION)
+
+
+def issue(
+    *,
+    user: Any,
+    phone: Phone,
+    purpose: str,
+    nonce: str,
+    request: HttpRequest | None = None,
+) -> tuple[Challenge, SendError | None]:
+    """Create a challenge, supersede this session's earlier one, and send its code.
+
+    Returns the challenge and the send error, if the SMS could not be sent; the
+    failure is recorded on the challenge either way.
+    """
+    now = clock.now()
+    challenge = Challenge(
+        id=uuid.uuid4(),
+        user=user,
+        purpose=purpose,
+        session_ref=session_ref(nonce),
+        phone_masked=phone.masked,
+        max_attempts=app_settings.MAX_ATTEMPTS,
+        created_at=now,
+        expires_at=now + timedelta(seconds=app_settings.CODE_LIFETIME),
+        ip=(client_ip(request) or None) if request is not None else None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
+    )
+    code = generate_code(app_settings.CODE_LENGTH)
+    challenge.code_hash = hash_code(code, challenge.binding)
+    with transaction.atomic():
+        earlier = Challenge.objects.select_for_update().filter(
+            user=user, purpose=purpose, session_ref=challenge.session_ref, status=Challenge.Status.PENDING
+        )
+        # A new code never grants new attempts (NIST SP 800-63B): it inherits the count.
+        challenge.attempts = min(max((c.attempts for c in earlier), default=0), challenge.max_attempts)
+        earlier.update(status=Challenge.Status.SUPERSEDED)
+        challenge.save(force_insert=True)
+    error = _deliver(challenge, phone, code, request)
+    return challenge, error
+
+
+def _deliver(
+    challenge: Challenge, phone: Phone, code: str, request: HttpRequest | None
+) -> SendError | None:
+    message = SMS(to=phone.number, body=render_message(code, request))
+    try:
+        result = get_sender().send(message)
+    except SendError as error:
+        delivery = Challenge.Delivery.UNKNOWN if error.may_have_been_sent else Challenge.Delivery.FAILED
+        Challenge.objects.filter(pk=challenge.pk).update(
+            delivery=delivery, gateway_error=str(error.detail or type(error).__name__)[:255]
+        )
+        challenge.refresh_from_db()
+        events.record(
+            SecurityEvent.Kind.SEND_FAILED, challenge=challenge, request=request,
+            detail=challenge.gateway_error,
+        )
+        signals.code_send_failed.send(Challenge, challenge=challenge, error=error, request=request)
+        return error
+    Challenge.objects.filter(pk=challenge.pk).update(
+        delivery=Challenge.Delivery.SENT, gateway_message_id=result.message_id[:64]
+    )
+    challenge.delivery = Challenge.Delivery.SENT
+    challenge.gateway_message_id = result.message_id[:64]
+    events.record(SecurityEvent.Kind.CODE_SENT, challenge=challenge, request=request)
+    signals.code_sent.send(Challenge, challenge=challenge, request=request)
+    return None
+
+
+def render_message(code: str, request: HttpRequest | None) -> str:
+    domain = request.get_host().rsplit(":", 1)[0] if request is not None else ""
+    return app_settings.MESSAGE_TEMPLATE.format(
+        code=code,
+        site_name=app_settings.SITE_NAME or domain,
+        minutes=max(1, app_settings.CODE_LIFETIME // 60),
+        domain=domain,
+    )
+
+
+def current(challenge_id: str, *, user_id: Any, purpose: str, nonce: str) -> Challenge | None:
+    """The challenge if it belongs to this user, purpose and session, else None."""
+    try:
+        uuid.UUID(challenge_id)
+    except (TypeError, ValueError):
+        return None
+    return Challenge.objects.filter(
+        pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
+    ).first()
+
+
+def state(challenge: Challenge | None) -> Verification | None:
+    """Why ``challenge`` cannot take a code now, or None if it can (no hashing)."""
+    if challenge is None:
+        return Verification(Outcome.NOT_FOUND)
+    until = locked_until(challenge.user_id)
+    if until is not None:
+        return Verification(Outcome.LOCKED, challenge, locked_until=until)
+    if challenge.status == Challenge.Status.VERIFIED:
+        return Verification(Outcome.USED, challenge)
+    if challenge.status == Challenge.Status.SUPERSEDED:
+        return Verification(Outcome.NOT_FOUND, challenge)
+    if challenge.status == Challenge.Status.FAILED or challenge.attempts >= challenge.max_attempts:
+        return Verification(Outcome.EXHAUSTED, challenge)
+    if clock.now() >= challenge.expires_at:
+        return Verification(Outcome.EXPIRED, challenge)
+    return None
+
+
+def verify(
+    challenge: Challenge | None, code: str, *, request: HttpRequest | None = None
+) -> Verification:
+    """Check ``code`` (already normalised) against ``challenge``, using one attempt."""
+    refused = state(challenge)
+    if refused is not None:
+        return refused
+    assert challenge is not None
+    now = clock.now()
+    live = Challenge.objects.filter(pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now)
+    if not live.filter(attempts__lt=F("max_attempts")).update(attempts=F("attempts") + 1):
+        challenge.refresh_from_db()
+        return state(challenge) or Verification(Outcome.EXHAUSTED, challenge)
+    if check_code(challenge.code_hash, code, challenge.binding):
+        if live.update(status=Challenge.Status.VERIFIED, verified_at=now):
+            challenge.refresh_from_db()
+            Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(last_used_at=now)
+            events.record(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
+            signals.code_verified.send(Challenge, challenge=challenge, request=request)
+            return Verification(Outcome.VERIFIED, challenge)
+        challenge.refresh_from_db()
+        return state(challenge) or Verification(Outcome.USED, challenge)
+    return _wrong_code(challenge, now, request)
+
+
+def _wrong_code(challenge: Challenge, now: datetime, request: HttpRequest | None) -> Verification:
+    Challenge.objects.filter(pk=challenge.pk).update(failures=F("failures") + 1, last_failed_at=now)
+    Challenge.objects.filter(
+        pk=challenge.pk, status=Challenge.Status.PENDING, attempts__gte=F("max_attempts")
+    ).update(status=Challenge.Status.FAILED)
+    challenge.refresh_from_db()
+    left = max(0, challenge.max_attempts - challenge.attempts)
+    events.record(
+        SecurityEvent.Kind.WRONG_CODE, challenge=challenge, request=request,
+        detail=f"{left} attempt(s) left",
+    )
+    signals.code_failed.send(Challenge, challenge=challenge, attempts_left=left, request=request)
+    until = locked_until(challenge.user_id)
+    if until is not None:
+        events.record(SecurityEvent.Kind.LOCKED_OUT, challenge=challenge, request=request,
+                      detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}")
+        signals.user_locked_out.send(
+            type(challenge.user), user=challenge.user, until=until, request=request
+        )
+        return Verification(Outcome.LOCKED, challenge, locked_until=until)
+    if challenge.status == Challenge.Status.FAILED:
+        return Verification(Outcome.EXHAUSTED, challenge)
+    return Verification(Outcome.WRONG, challenge, attempts_left=left)

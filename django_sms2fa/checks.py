@@ -1,0 +1,125 @@
+"""System checks: a configuration that would leave the site open is an Error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+from .conf import app_settings
+
+MIDDLEWARE_PATH = "django_sms2fa.middleware.SMS2FAMiddleware"
+BACKEND_PATH = "django_sms2fa.backends.SMS2FABackend"
+AUTH_MIDDLEWARE_PATH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+UNSHARED_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+}
+DEV_SENDERS = {"django_sms2fa.senders.ConsoleSender", "django_sms2fa.senders.LocmemSender"}
+
+
+def _first_index(paths: list[str], base_path: str) -> int | None:
+    """Index of the first entry that is ``base_path`` or a subclass of it."""
+    base = import_string(base_path)
+    for index, path in enumerate(paths):
+        try:
+            cls = import_string(path)
+        except ImportError:
+            continue
+        if isinstance(cls, type) and issubclass(cls, base):
+            return index
+    return None
+
+
+@checks.register(checks.Tags.security)
+def check_login_is_held(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    middleware = list(settings.MIDDLEWARE)
+    ours = _first_index(middleware, MIDDLEWARE_PATH)
+    auth = _first_index(middleware, AUTH_MIDDLEWARE_PATH)
+    if ours is None:
+        errors.append(checks.Error(
+            f"{MIDDLEWARE_PATH} is not in MIDDLEWARE: logins would not ask for the SMS code.",
+            hint=f"Add '{MIDDLEWARE_PATH}' right after '{AUTH_MIDDLEWARE_PATH}'.",
+            id="sms2fa.E001",
+        ))
+    elif auth is None or ours < auth:
+        errors.append(checks.Error(
+            f"{MIDDLEWARE_PATH} must come after {AUTH_MIDDLEWARE_PATH} in MIDDLEWARE.",
+            hint="Move it below AuthenticationMiddleware, which it relies on.",
+            id="sms2fa.E002",
+        ))
+    if _first_index(list(settings.AUTHENTICATION_BACKENDS), BACKEND_PATH) is None:
+        errors.append(checks.Error(
+            f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS.",
+            hint=f"Put '{BACKEND_PATH}' in AUTHENTICATION_BACKENDS in place of ModelBackend.",
+            id="sms2fa.E003",
+        ))
+    try:
+        reverse("sms2fa:verify")
+    except NoReverseMatch:
+        errors.append(checks.Error(
+            "The URL 'sms2fa:verify' does not resolve: the second step has no page.",
+            hint='Add path("2fa/", include("django_sms2fa.urls")) to your URLconf.',
+            id="sms2fa.E007",
+        ))
+    return errors
+
+
+@checks.register(checks.Tags.security)
+def check_sender(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .senders import BaseSender, IPROGSender
+
+    try:
+        sender_class = import_string(app_settings.SENDER)
+    except ImportError as exc:
+        return [checks.Error(
+            f"SMS2FA_SENDER {app_settings.SENDER!r} cannot be imported: {exc}",
+            hint="Use a dotted path such as 'django_sms2fa.senders.IPROGSender'.",
+            id="sms2fa.E004",
+        )]
+    if not (isinstance(sender_class, type) and issubclass(sender_class, BaseSender)):
+        return [checks.Error(
+            f"SMS2FA_SENDER {app_settings.SENDER!r} is not a subclass of BaseSender.",
+            hint="Subclass django_sms2fa.senders.BaseSender.",
+            id="sms2fa.E004",
+        )]
+    errors: list[checks.CheckMessage] = []
+    try:
+        sender_class(**app_settings.SENDER_OPTIONS)
+    except (ImproperlyConfigured, TypeError) as exc:
+        errors.append(checks.Error(str(exc), id="sms2fa.E006",
+                                   hint="Remove or correct the key in SMS2FA_SENDER_OPTIONS."))
+    if issubclass(sender_class, IPROGSender) and not app_settings.IPROG_API_TOKEN:
+        errors.append(checks.Error(
+            "SMS2FA_SENDER is IPROGSender but SMS2FA_IPROG_API_TOKEN is empty: no code can be sent.",
+            hint="Set SMS2FA_IPROG_API_TOKEN from the environment, never in source control.",
+            id="sms2fa.E005",
+        ))
+    return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    if app_settings.SENDER in DEV_SENDERS:
+        errors.append(checks.Error(
+            f"SMS2FA_SENDER is {app_settings.SENDER}, which does not deliver SMS.",
+            hint="Use django_sms2fa.senders.IPROGSender (or another real sender) in production.",
+            id="sms2fa.E008",
+        ))
+    cache_name = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    backend = settings.CACHES.get(cache_name, {}).get("BACKEND", "")
+    if backend in UNSHARED_CACHES or not backend:
+        errors.append(checks.Error(
+            f"The rate-limit cache {cache_name!r} ({backend or 'missing'}) is not shared "
+            "between processes: each worker would count its own limits.",
+            hint="Use Redis or Memcached for the cache named by RATELIMIT_USE_CACHE.",
+            id="sms2fa.E009",
+        ))
+    return errors

@@ -1,0 +1,58 @@
+"""Every ``SMS2FA_*`` setting, its default and its meaning, read lazily.
+
+Read through ``app_settings`` (never ``django.conf.settings`` directly) so that
+``override_settings`` in tests and per-deployment settings always take effect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+class Setting:
+    """One ``SMS2FA_<NAME>`` setting with its default, read at each access."""
+
+    def __init__(self, default: Any, doc: str) -> None:
+        self.default = default
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = f"SMS2FA_{name}"
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        return getattr(settings, self.name, self.default)
+
+
+class AppSettings:
+    SENDER = Setting(
+        "django_sms2fa.senders.ConsoleSender",
+        "Dotted path of the sender class that delivers codes.",
+    )
+    SENDER_OPTIONS = Setting({}, "Options for the sender; unknown keys are an error.")
+    IPROG_API_TOKEN = Setting("", "The IPROG api_token; sent only in the JSON body.")
+    IPROG_BASE_URL = Setting(
+        "https://sms.iprogtech.com/api/v1", "Base of the IPROG API, ending in /api/v1."
+    )
+    CODE_LENGTH = Setting(6, "Digits in a code.")
+    CODE_LIFETIME = Setting(300, "Seconds a code stays valid.")
+    MAX_ATTEMPTS = Setting(5, "Wrong codes allowed per challenge before it is spent.")
+    PENDING_TIMEOUT = Setting(600, "Seconds a password-checked login may wait for its code.")
+    RESEND_COOLDOWN = Setting(60, "Seconds before another code may be sent for a login.")
+    LOCKOUT_FAILURES = Setting(10, "Wrong codes across challenges that lock a user out.")
+    LOCKOUT_DURATION = Setting(900, "Seconds a lockout lasts, counted from the last failure.")
+    SEND_RATE_USER = Setting("5/10m", "django-ratelimit rate for sends per user.")
+    SEND_RATE_IP = Setting("20/h", "django-ratelimit rate for sends per client IP.")
+    VERIFY_RATE_USER = Setting("10/5m", "django-ratelimit rate for code checks per user.")
+    VERIFY_RATE_IP = Setting("30/5m", "django-ratelimit rate for code checks per client IP.")
+    MESSAGE_TEMPLATE = Setting(
+        "{code} is your {site_name} verification code. It expires in {minutes} min. "
+        "Never share this code with anyone.\n\n@{domain} #{code}",
+        "SMS text; placeholders {code}, {site_name}, {minutes}, {domain}.",
+    )
+    SITE_NAME = Setting("", "Name used in the SMS; empty means the request's host name.")
+    DEFAULT_REGION = Setting("PH", "Region for phone numbers typed without a country code.")
+
+
+app_settings = AppSettings()

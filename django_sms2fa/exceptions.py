@@ -1,0 +1,70 @@
+"""Errors raised by django-sms2fa.
+
+Every ``SendError`` carries ``user_message``, a sentence safe to show the person
+signing in, and ``detail``, a short text for the admin log with secrets removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class SMS2FAError(Exception):
+    """Base of every error raised by django-sms2fa."""
+
+
+class SendError(SMS2FAError):
+    """The SMS was not delivered to the gateway."""
+
+    user_message = _("We could not send the code. Please try again in a moment.")
+    #: True where the gateway may have queued the SMS anyway (a read timeout):
+    #: such a send must not be repeated automatically.
+    may_have_been_sent = False
+
+    def __init__(
+        self, detail: str = "", *, status_code: int | None = None, response: Any = None
+    ) -> None:
+        super().__init__(detail or self.__class__.__name__)
+        self.detail = detail
+        self.status_code = status_code
+        self.response = response
+
+
+class GatewayUnavailable(SendError):
+    """The gateway could not be reached or answered with a server error."""
+
+    user_message = _("The SMS service is not reachable right now. Please try again in a moment.")
+
+
+class GatewayTimeout(SendError):
+    """The gateway did not answer in time; the SMS may still arrive."""
+
+    user_message = _(
+        "The SMS service is slow to answer. Your code may still arrive; "
+        "if it does not, request a new one."
+    )
+    may_have_been_sent = True
+
+
+class GatewayBadResponse(SendError):
+    """The gateway answered with something that is not its JSON answer."""
+
+
+class GatewayRejected(SendError):
+    """The gateway refused the SMS (bad token, number, content or credits)."""
+
+
+class SendRateLimited(SendError):
+    """Too many codes were asked for; nothing was sent."""
+
+    user_message = _("Too many codes were requested. Please wait a few minutes and try again.")
+
+
+class SecondStepRequired(SMS2FAError):
+    """Raised inside ``django.contrib.auth.login`` to hold a login until its code.
+
+    ``SMS2FAMiddleware`` turns it into a redirect to the second step; it never
+    reaches the user.
+    """

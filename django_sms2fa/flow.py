@@ -1,0 +1,74 @@
+"""The steps of a held login shared by the middleware and the views."""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from django.contrib import auth
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+
+from . import challenges, clock, events
+from .challenges import LOGIN
+from .exceptions import SendError, SendRateLimited
+from .limits import send_limited
+from .models import Challenge, SecurityEvent
+from .pending import PendingLogin, mark_verified
+
+#: True while django-sms2fa itself completes a verified login, so the receiver
+#: that holds logins lets this one through.
+completing_login: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sms2fa_completing_login", default=False
+)
+
+
+def pending_user(pending: PendingLogin) -> Any:
+    """The user of a pending login if they may still sign in, else None."""
+    user = get_user_model()._default_manager.filter(pk=pending.user_id).first()
+    if user is None or not pending.matches(user) or not getattr(user, "is_active", True):
+        return None
+    return user
+
+
+def send_login_code(request: HttpRequest, pending: PendingLogin) -> SendError | None:
+    """Send a login code for ``pending`` unless a limit forbids it; save the state."""
+    user = pending_user(pending)
+    phone = challenges.confirmed_phone(pending.user_id) if user is not None else None
+    if user is None or phone is None:
+        PendingLogin.clear(request.session)
+        return None
+    if challenges.locked_until(user.pk) is not None:
+        return None
+    if send_limited(request, pending.user_id):
+        events.record(SecurityEvent.Kind.SEND_RATE_LIMITED, user=user, request=request,
+                      phone_masked=phone.masked)
+        return SendRateLimited()
+    challenge, error = challenges.issue(
+        user=user, phone=phone, purpose=LOGIN, nonce=pending.nonce, request=request
+    )
+    pending.challenge_id = str(challenge.pk)
+    if error is None or error.may_have_been_sent:
+        # Only a code that may be on its way starts the resend cooldown.
+        pending.last_sent_at = clock.now().timestamp()
+    pending.save(request.session)
+    return error
+
+
+def login_challenge(pending: PendingLogin) -> Challenge | None:
+    if not pending.challenge_id:
+        return None
+    return challenges.current(
+        pending.challenge_id, user_id=pending.user_id, purpose=LOGIN, nonce=pending.nonce
+    )
+
+
+def complete_login(request: HttpRequest, pending: PendingLogin, user: Any) -> None:
+    """Log ``user`` in for real: cycles the session key and fires ``user_logged_in`` once."""
+    token = completing_login.set(True)
+    try:
+        auth.login(request, user, backend=pending.backend or None)
+    finally:
+        completing_login.reset(token)
+    PendingLogin.clear(request.session)
+    mark_verified(request.session, user, via="code")

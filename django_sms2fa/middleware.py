@@ -1,0 +1,54 @@
+"""SMS2FAMiddleware: no session counts as signed in until its code is verified."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from django.contrib.auth import SESSION_KEY
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from .challenges import confirmed_phone
+from .exceptions import SecondStepRequired
+from .flow import send_login_code
+from .pending import PendingLogin, mark_verified, verified_user_id
+from .receivers import strip_login
+
+
+class SMS2FAMiddleware:
+    """Place after ``AuthenticationMiddleware``.
+
+    On each request it refuses an authenticated session that did not pass the
+    second step (for example one made by the test client's ``login()`` or before
+    the app was installed) if its user has a confirmed phone; and it turns the
+    ``SecondStepRequired`` raised inside ``login()`` into the second step.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.sms2fa_protected = True
+        self.refuse_unverified_session(request)
+        return self.get_response(request)
+
+    def refuse_unverified_session(self, request: HttpRequest) -> None:
+        session = request.session
+        user_id = session.get(SESSION_KEY)
+        if user_id is None or verified_user_id(session) == user_id:
+            return
+        if confirmed_phone(user_id) is not None:
+            strip_login(request)
+            return
+        user = request.user
+        if user.is_authenticated:
+            mark_verified(session, user, via="no-phone")
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, SecondStepRequired):
+            return None
+        pending = PendingLogin.load(request.session)
+        if pending is None:  # cannot happen: the receiver has just saved it
+            return HttpResponseRedirect(reverse("sms2fa:verify"))
+        send_login_code(request, pending)
+        return HttpResponseRedirect(reverse("sms2fa:verify"))

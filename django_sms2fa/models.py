@@ -1,0 +1,139 @@
+"""The user's phone, each code challenge, and the security event log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .phones import mask
+
+
+class Phone(models.Model):
+    """A phone number of a user; only a confirmed one receives login codes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_phones"
+    )
+    number = models.CharField(_("number (E.164)"), max_length=20)
+    confirmed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(confirmed=True), name="sms2fa_one_confirmed_phone"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.masked
+
+    @property
+    def masked(self) -> str:
+        return mask(self.number)
+
+
+class Challenge(models.Model):
+    """One code sent for one purpose to one user in one session.
+
+    Only ``django_sms2fa.challenges`` changes a challenge's state.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        VERIFIED = "verified", _("verified")
+        FAILED = "failed", _("too many wrong codes")
+        SUPERSEDED = "superseded", _("replaced by a new code")
+
+    class Delivery(models.TextChoices):
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("accepted by the gateway")
+        FAILED = "failed", _("not sent")
+        UNKNOWN = "unknown", _("unknown (gateway did not answer)")
+        SKIPPED = "skipped", _("not sent (rate limited)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_challenges"
+    )
+    purpose = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=128, editable=False)
+    session_ref = models.CharField(max_length=64, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.SENDING)
+    gateway_message_id = models.CharField(max_length=64, blank=True)
+    gateway_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("challenge")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="sms2fa_chal_user_created"),
+            models.Index(fields=["user", "last_failed_at"], name="sms2fa_chal_user_failed"),
+            models.Index(fields=["-created_at"], name="sms2fa_chal_created"),
+            models.Index(fields=["status", "-created_at"], name="sms2fa_chal_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.user} ({self.get_status_display()})"
+
+    @property
+    def binding(self) -> str:
+        """What the code hash is bound to: this challenge, its user and its purpose."""
+        return f"{self.pk}:{self.user_id}:{self.purpose}"
+
+
+class SecurityEvent(models.Model):
+    """An entry in the security log that admins review."""
+
+    class Kind(models.TextChoices):
+        CODE_SENT = "code_sent", _("code sent")
+        SEND_FAILED = "send_failed", _("code could not be sent")
+        SEND_RATE_LIMITED = "send_rate_limited", _("send refused by rate limit")
+        VERIFIED = "verified", _("code verified")
+        WRONG_CODE = "wrong_code", _("wrong code")
+        VERIFY_RATE_LIMITED = "verify_rate_limited", _("code check refused by rate limit")
+        LOCKED_OUT = "locked_out", _("user locked out")
+        PHONE_SET_BY_ADMIN = "phone_set_by_admin", _("phone set by support")
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sms2fa_events",
+    )
+    challenge = models.ForeignKey(
+        Challenge, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    phone_masked = models.CharField(_("phone"), max_length=32, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="sms2fa_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"

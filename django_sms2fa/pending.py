@@ -1,0 +1,102 @@
+"""The state of a login that passed its password check and waits for its code.
+
+It lives in the session as a few opaque values (ids, a nonce, a fingerprint):
+never the code, its hash, the phone number or anything of the password, so it
+stays safe with the signed-cookie session engine too.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from . import clock
+from .conf import app_settings
+
+PENDING_SESSION_KEY = "_sms2fa_pending"
+VERIFIED_SESSION_KEY = "_sms2fa_verified"
+
+
+def password_fingerprint(user: AbstractBaseUser) -> str:
+    """Changes whenever the user's password changes; reveals nothing of it."""
+    return salted_hmac("django_sms2fa.pending.password", user.password or "").hexdigest()
+
+
+@dataclass
+class PendingLogin:
+    user_id: str
+    backend: str
+    fingerprint: str
+    nonce: str
+    started_at: float
+    next_url: str
+    challenge_id: str = ""
+    last_sent_at: float = 0.0
+
+    @classmethod
+    def start(
+        cls, session: SessionBase, user: AbstractBaseUser, backend: str, next_url: str
+    ) -> PendingLogin:
+        pending = cls(
+            user_id=str(user.pk),
+            backend=backend,
+            fingerprint=password_fingerprint(user),
+            nonce=secrets.token_urlsafe(24),
+            started_at=clock.now().timestamp(),
+            next_url=next_url,
+        )
+        pending.save(session)
+        return pending
+
+    @classmethod
+    def load(cls, session: SessionBase) -> PendingLogin | None:
+        """The pending login of this session, or None if there is none or it timed out."""
+        data = session.get(PENDING_SESSION_KEY)
+        if not isinstance(data, dict) or set(data) != {f.name for f in fields(cls)}:
+            return None
+        pending = cls(**data)
+        if pending.age() > app_settings.PENDING_TIMEOUT:
+            cls.clear(session)
+            return None
+        return pending
+
+    @staticmethod
+    def clear(session: SessionBase) -> None:
+        session.pop(PENDING_SESSION_KEY, None)
+
+    def save(self, session: SessionBase) -> None:
+        session[PENDING_SESSION_KEY] = asdict(self)
+
+    def age(self) -> float:
+        return clock.now().timestamp() - self.started_at
+
+    def matches(self, user: AbstractBaseUser) -> bool:
+        """True if ``user`` is the one who passed the password check, password unchanged."""
+        return str(user.pk) == self.user_id and constant_time_compare(
+            password_fingerprint(user), self.fingerprint
+        )
+
+    def cooldown_left(self) -> int:
+        if not self.last_sent_at:
+            return 0
+        left = self.last_sent_at + app_settings.RESEND_COOLDOWN - clock.now().timestamp()
+        return max(0, int(left + 0.999))
+
+
+def mark_verified(session: SessionBase, user: AbstractBaseUser, via: str) -> None:
+    """Record that this session's login of ``user`` passed (or did not need) the code."""
+    session[VERIFIED_SESSION_KEY] = {
+        "user_id": str(user.pk),
+        "via": via,
+        "at": clock.now().timestamp(),
+    }
+
+
+def verified_user_id(session: SessionBase) -> Any:
+    marker = session.get(VERIFIED_SESSION_KEY)
+    return marker.get("user_id") if isinstance(marker, dict) else None

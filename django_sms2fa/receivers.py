@@ -1,0 +1,61 @@
+"""Hold every login of a user with a confirmed phone until the code is verified.
+
+``django.contrib.auth.login`` is where every login ends (``LoginView``, the
+admin, a site's own views). It fires ``user_logged_in`` last; our receiver runs
+first, takes the half-made login back out of the session and raises
+``SecondStepRequired``, which ``SMS2FAMiddleware`` turns into a redirect to the
+second step. Raising is the only way to keep the other receivers (last-login
+update, audit logs) from treating the password alone as a login; they run once,
+when the code is verified.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_in
+from django.http import HttpRequest
+
+from .challenges import confirmed_phone
+from .exceptions import SecondStepRequired
+from .flow import completing_login
+from .pending import PendingLogin, mark_verified
+from .redirects import safe_next_url
+
+DISPATCH_UID = "django_sms2fa.hold_login"
+
+
+def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if completing_login.get() or request is None:
+        return
+    if not getattr(request, "sms2fa_protected", False):
+        # A login outside the request cycle (the test client's login()): the
+        # middleware refuses that session on its next request unless verified.
+        return
+    if confirmed_phone(user.pk) is None:
+        mark_verified(request.session, user, via="no-phone")
+        return
+    backend = request.session.get(BACKEND_SESSION_KEY, "")
+    strip_login(request)
+    PendingLogin.start(request.session, user, backend, safe_next_url(request))
+    raise SecondStepRequired()
+
+
+def strip_login(request: HttpRequest) -> None:
+    """Undo the authentication part of a session, keeping the rest of it."""
+    for key in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY):
+        request.session.pop(key, None)
+    request.user = AnonymousUser()
+
+
+def connect() -> None:
+    user_logged_in.connect(hold_login, dispatch_uid=DISPATCH_UID)
+    # Move ours to the front. Signal has no ordering API; these attributes have
+    # been stable since Django 1.x and test_receivers fails if they change.
+    with user_logged_in.lock:
+        ours = [r for r in user_logged_in.receivers if r[0][0] == DISPATCH_UID]
+        others = [r for r in user_logged_in.receivers if r[0][0] != DISPATCH_UID]
+        user_logged_in.receivers[:] = ours + others
+        user_logged_in.sender_receivers_cache.clear()

@@ -1,0 +1,44 @@
+"""The interface every sender implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class SMS:
+    """One text message: ``to`` is an E.164 number, ``body`` the text."""
+
+    to: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the gateway said of an accepted message."""
+
+    message_id: str = ""
+
+
+class BaseSender:
+    """Deliver an ``SMS`` or raise a ``django_sms2fa.exceptions.SendError``.
+
+    Options come from ``SMS2FA_SENDER_OPTIONS``; a key not listed in ``options``
+    is a configuration error, so a typo never falls back to a default silently.
+    """
+
+    options: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - self.options)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} does not know the option(s) {', '.join(unknown)} "
+                f"in SMS2FA_SENDER_OPTIONS; it accepts: {', '.join(sorted(self.options)) or 'none'}."
+            )
+
+    def send(self, message: SMS) -> SendResult:
+        raise NotImplementedError

@@ -1,0 +1,23 @@
+"""Signals sent by django-sms2fa. Each is sent with ``sender`` set to the ``Challenge``
+model class (or the user model for ``user_locked_out``).
+"""
+
+from django.dispatch import Signal
+
+#: A code went out. Arguments: ``challenge``, ``request`` (may be None).
+code_sent = Signal()
+
+#: A code could not be sent. Arguments: ``challenge``, ``error`` (a ``SendError``),
+#: ``request`` (may be None).
+code_send_failed = Signal()
+
+#: A code was verified. Arguments: ``challenge``, ``request`` (may be None).
+code_verified = Signal()
+
+#: A wrong code was entered. Arguments: ``challenge``, ``attempts_left``,
+#: ``request`` (may be None).
+code_failed = Signal()
+
+#: A user has had too many wrong codes and is locked out. Arguments: ``user``,
+#: ``until`` (an aware datetime), ``request`` (may be None).
+user_locked_out = Signal()

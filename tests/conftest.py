@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.core.cache import cache
+
+from django_sms2fa import clock
+from django_sms2fa.models import Phone
+from django_sms2fa.senders import outbox
+from django_sms2fa.testing import code_from
+
+PASSWORD = "correct horse battery staple"
+PHONE = "+639171234567"
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.current = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+@pytest.fixture(autouse=True)
+def _clean_state():
+    outbox.clear()
+    cache.clear()
+    yield
+    outbox.clear()
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(clock, "now", fake)
+    return fake
+
+
+@pytest.fixture
+def user(django_user_model):
+    user = django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
+    Phone.objects.create(user=user, number=PHONE, confirmed=True)
+    return user
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    user = django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
+    Phone.objects.create(user=user, number="+639181234567", confirmed=True)
+    return user
+
+
+@pytest.fixture
+def plain_user(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.com", PASSWORD)
+
+
+def last_code() -> str:
+    assert outbox, "no SMS was sent"
+    return code_from(outbox[-1])
+
+
+def password_step(client, username="alice", password=PASSWORD, next_url=None, url="/accounts/login/"):
+    data = {"username": username, "password": password}
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post(url, data)
+
+
+def wrong_code(code: str) -> str:
+    return f"{(int(code) + 1) % 10**len(code):0{len(code)}d}"
