@@ -165,13 +165,16 @@ def current(challenge_id: str, *, user_id: Any, purpose: str, nonce: str) -> Cha
     ).first()
 
 
-def state(challenge: Challenge | None) -> Verification | None:
-    """Why ``challenge`` cannot take a code now, or None if it can (no hashing)."""
-    if challenge is None:
-        return Verification(Outcome.NOT_FOUND)
-    until = locked_until(challenge.user_id)
+def state(challenge: Challenge | None, user_id: Any = None) -> Verification | None:
+    """Why ``challenge`` cannot take a code now, or None if it can (no hashing).
+
+    Without a challenge, ``user_id`` still tells a locked-out user apart.
+    """
+    until = locked_until(challenge.user_id if challenge is not None else user_id)
     if until is not None:
         return Verification(Outcome.LOCKED, challenge, locked_until=until)
+    if challenge is None:
+        return Verification(Outcome.NOT_FOUND)
     if challenge.status == Challenge.Status.VERIFIED:
         return Verification(Outcome.USED, challenge)
     if challenge.status == Challenge.Status.SUPERSEDED:

@@ -12,7 +12,9 @@ from .conf import app_settings
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
-        # No max_length: an overlong value gets our own message, not Django's.
+        # Not required and no max_length: empty and overlong values get the
+        # same message as any other malformed code, from clean_code.
+        required=False,
         strip=True,
         widget=forms.TextInput(
             attrs={

@@ -6,6 +6,6 @@ app_name = "sms2fa"
 
 urlpatterns = [
     path("verify/", views.VerifyView.as_view(), name="verify"),
-    path("verify/resend/", views.ResendView.as_view(), name="resend"),
-    path("verify/cancel/", views.CancelView.as_view(), name="cancel"),
+    path("resend/", views.ResendView.as_view(), name="resend"),
+    path("cancel/", views.CancelView.as_view(), name="cancel"),
 ]

@@ -44,7 +44,7 @@ class PendingLoginView(View):
         self, form: CodeForm | None = None, *, error: str = "", status: int = 200
     ) -> HttpResponse:
         challenge = login_challenge(self.pending)
-        refused = challenges.state(challenge)
+        refused = challenges.state(challenge, self.pending.user_id)
         context = {
             "form": form or CodeForm(),
             "challenge": challenge,
@@ -127,7 +127,7 @@ class ResendView(PendingLoginView):
                 % {"seconds": wait},
                 status=429,
             )
-        refused = challenges.state(login_challenge(self.pending))
+        refused = challenges.state(login_challenge(self.pending), self.pending.user_id)
         if refused is not None and refused.outcome in (Outcome.LOCKED, Outcome.EXHAUSTED, Outcome.USED):
             return self.render_step()
         error = send_login_code(request, self.pending)

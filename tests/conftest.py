@@ -10,8 +10,20 @@ from django_sms2fa.models import Phone
 from django_sms2fa.senders import outbox
 from django_sms2fa.testing import code_from
 
+from . import settings
+
 PASSWORD = "correct horse battery staple"
 PHONE = "+639171234567"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out ``postgres`` tests unless the run is on PostgreSQL (``.ci/run``)."""
+    if "postgres" in settings.SERVICES:
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 class FakeClock:
