@@ -30,15 +30,15 @@ DISPATCH_UID = "django_sms2fa.hold_login"
 def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if completing_login.get() or request is None:
         return
-    if not getattr(request, "sms2fa_protected", False):
-        # A login outside the request cycle (the test client's login()): the
-        # middleware refuses that session on its next request unless verified.
-        return
     if confirmed_phone(user.pk) is None:
         mark_verified(request.session, user, via="no-phone")
         return
     backend = request.session.get(BACKEND_SESSION_KEY, "")
     strip_login(request)
+    if not getattr(request, "sms2fa_protected", False):
+        # No SMS2FAMiddleware to run the second step (misconfigured site, or the
+        # test client's login()): the login is refused, never let through.
+        return
     PendingLogin.start(request.session, user, backend, safe_next_url(request))
     raise SecondStepRequired()
 

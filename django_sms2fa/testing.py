@@ -17,9 +17,14 @@ import pytest
 
 def verified_login(client: Any, user: Any) -> None:
     """Like ``client.force_login(user)``, for a session that passed the second step."""
+    from .flow import completing_login
     from .pending import mark_verified
 
-    client.force_login(user)
+    token = completing_login.set(True)
+    try:
+        client.force_login(user)
+    finally:
+        completing_login.reset(token)
     session = client.session
     mark_verified(session, user, via="test")
     session.save()

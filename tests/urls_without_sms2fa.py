@@ -1,0 +1,5 @@
+from django.urls import path
+
+from .urls import whoami
+
+urlpatterns = [path("whoami/", whoami)]
