@@ -50,7 +50,7 @@ class ChallengeAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     fields = [
         "id", "user", "purpose", "phone_masked", "status", "attempts", "failures",
-        "max_attempts", "created_at", "expires_at", "verified_at", "last_failed_at",
+        "max_attempts", "created_at", "expires_at", "verified_at",
         "ip", "user_agent", "delivery", "gateway_message_id", "gateway_error",
     ]
     readonly_fields = fields

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F
 from django.http import HttpRequest
 
 from . import clock, events, signals
@@ -25,10 +25,15 @@ from .codes import check_code, generate_code, hash_code
 from .conf import app_settings
 from .exceptions import SendError
 from .limits import client_ip
+from .lockout import locked_until, record_failure
 from .models import Challenge, Phone, SecurityEvent
+from .phones import mask, phone_key
 from .senders import SMS, get_sender
 
 LOGIN = "login"
+ENROLL = "enroll"
+#: Purposes django-sms2fa uses itself; a site's step-up purposes must differ.
+RESERVED_PURPOSES = frozenset({LOGIN, ENROLL})
 
 
 class Outcome(enum.Enum):
@@ -62,29 +67,18 @@ def confirmed_phone(user_id: Any) -> Phone | None:
     return Phone.objects.filter(user_id=user_id, confirmed=True).first()
 
 
-def locked_until(user_id: Any) -> datetime | None:
-    """When the user's lockout ends, or None if they are not locked out.
-
-    Counted from the database, so it holds across processes and hosts.
-    """
-    since = clock.now() - timedelta(seconds=app_settings.LOCKOUT_DURATION)
-    totals = Challenge.objects.filter(user_id=user_id, last_failed_at__gte=since).aggregate(
-        failures=Sum("failures"), last=Max("last_failed_at")
-    )
-    if (totals["failures"] or 0) < app_settings.LOCKOUT_FAILURES:
-        return None
-    return totals["last"] + timedelta(seconds=app_settings.LOCKOUT_DURATION)
-
-
 def issue(
     *,
     user: Any,
-    phone: Phone,
+    number: str,
     purpose: str,
     nonce: str,
     request: HttpRequest | None = None,
+    phone: Phone | None = None,
 ) -> tuple[Challenge, SendError | None]:
-    """Create a challenge, supersede this session's earlier one, and send its code.
+    """Create a challenge, supersede this session's earlier one for the purpose,
+    and send its code to ``number`` (E.164). ``user`` may be None for a number
+    that belongs to nobody yet; ``phone`` is the phone an enrollment confirms.
 
     Returns the challenge and the send error, if the SMS could not be sent; the
     failure is recorded on the challenge either way.
@@ -95,7 +89,9 @@ def issue(
         user=user,
         purpose=purpose,
         session_ref=session_ref(nonce),
-        phone_masked=phone.masked,
+        phone=phone,
+        phone_key=phone_key(number),
+        phone_masked=mask(number),
         max_attempts=app_settings.MAX_ATTEMPTS,
         created_at=now,
         expires_at=now + timedelta(seconds=app_settings.CODE_LIFETIME),
@@ -112,14 +108,14 @@ def issue(
         challenge.attempts = min(max((c.attempts for c in earlier), default=0), challenge.max_attempts)
         earlier.update(status=Challenge.Status.SUPERSEDED)
         challenge.save(force_insert=True)
-    error = _deliver(challenge, phone, code, request)
+    error = _deliver(challenge, number, code, request)
     return challenge, error
 
 
 def _deliver(
-    challenge: Challenge, phone: Phone, code: str, request: HttpRequest | None
+    challenge: Challenge, number: str, code: str, request: HttpRequest | None
 ) -> SendError | None:
-    message = SMS(to=phone.number, body=render_message(code, request))
+    message = SMS(to=number, body=render_message(code, request))
     try:
         result = get_sender().send(message)
     except SendError as error:
@@ -202,34 +198,31 @@ def verify(
     if check_code(challenge.code_hash, code, challenge.binding):
         if live.update(status=Challenge.Status.VERIFIED, verified_at=now):
             challenge.refresh_from_db()
-            Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(last_used_at=now)
+            if challenge.user_id is not None:
+                Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(
+                    last_used_at=now
+                )
             events.record(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
             signals.code_verified.send(Challenge, challenge=challenge, request=request)
             return Verification(Outcome.VERIFIED, challenge)
         challenge.refresh_from_db()
         return state(challenge) or Verification(Outcome.USED, challenge)
-    return _wrong_code(challenge, now, request)
+    return _wrong_code(challenge, request)
 
 
-def _wrong_code(challenge: Challenge, now: datetime, request: HttpRequest | None) -> Verification:
-    Challenge.objects.filter(pk=challenge.pk).update(failures=F("failures") + 1, last_failed_at=now)
+def _wrong_code(challenge: Challenge, request: HttpRequest | None) -> Verification:
+    Challenge.objects.filter(pk=challenge.pk).update(failures=F("failures") + 1)
     Challenge.objects.filter(
         pk=challenge.pk, status=Challenge.Status.PENDING, attempts__gte=F("max_attempts")
     ).update(status=Challenge.Status.FAILED)
     challenge.refresh_from_db()
     left = max(0, challenge.max_attempts - challenge.attempts)
-    events.record(
-        SecurityEvent.Kind.WRONG_CODE, challenge=challenge, request=request,
-        detail=f"{left} attempt(s) left",
-    )
     signals.code_failed.send(Challenge, challenge=challenge, attempts_left=left, request=request)
-    until = locked_until(challenge.user_id)
+    until = record_failure(
+        SecurityEvent.Kind.WRONG_CODE, user_id=challenge.user_id, challenge=challenge,
+        request=request, detail=f"{left} attempt(s) left",
+    )
     if until is not None:
-        events.record(SecurityEvent.Kind.LOCKED_OUT, challenge=challenge, request=request,
-                      detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}")
-        signals.user_locked_out.send(
-            type(challenge.user), user=challenge.user, until=until, request=request
-        )
         return Verification(Outcome.LOCKED, challenge, locked_until=until)
     if challenge.status == Challenge.Status.FAILED:
         return Verification(Outcome.EXHAUSTED, challenge)

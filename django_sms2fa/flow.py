@@ -13,6 +13,7 @@ from . import challenges, clock, events
 from .challenges import LOGIN
 from .exceptions import SendError, SendRateLimited
 from .limits import send_limited
+from .lockout import locked_until
 from .models import Challenge, SecurityEvent
 from .pending import PendingLogin, mark_verified
 
@@ -38,14 +39,14 @@ def send_login_code(request: HttpRequest, pending: PendingLogin) -> SendError | 
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
-    if challenges.locked_until(user.pk) is not None:
+    if locked_until(user.pk) is not None:
         return None
     if send_limited(request, pending.user_id):
         events.record(SecurityEvent.Kind.SEND_RATE_LIMITED, user=user, request=request,
                       phone_masked=phone.masked)
         return SendRateLimited()
     challenge, error = challenges.issue(
-        user=user, phone=phone, purpose=LOGIN, nonce=pending.nonce, request=request
+        user=user, number=phone.number, purpose=LOGIN, nonce=pending.nonce, request=request
     )
     pending.challenge_id = str(challenge.pk)
     if error is None or error.may_have_been_sent:

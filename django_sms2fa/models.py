@@ -61,11 +61,21 @@ class Challenge(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_challenges"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sms2fa_challenges",
     )
     purpose = models.CharField(max_length=64)
     code_hash = models.CharField(max_length=128, editable=False)
     session_ref = models.CharField(max_length=64, editable=False)
+    #: The phone being enrolled, for an enrollment challenge.
+    phone = models.ForeignKey(
+        "Phone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: A keyed hash of the E.164 number: counts sends per phone without storing it.
+    phone_key = models.CharField(max_length=64, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=32)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -74,7 +84,6 @@ class Challenge(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     verified_at = models.DateTimeField(null=True, blank=True)
-    last_failed_at = models.DateTimeField(null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
     delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.SENDING)
@@ -86,7 +95,7 @@ class Challenge(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="sms2fa_chal_user_created"),
-            models.Index(fields=["user", "last_failed_at"], name="sms2fa_chal_user_failed"),
+            models.Index(fields=["phone_key", "-created_at"], name="sms2fa_chal_phone_created"),
             models.Index(fields=["-created_at"], name="sms2fa_chal_created"),
             models.Index(fields=["status", "-created_at"], name="sms2fa_chal_status"),
         ]
@@ -111,7 +120,16 @@ class SecurityEvent(models.Model):
         WRONG_CODE = "wrong_code", _("wrong code")
         VERIFY_RATE_LIMITED = "verify_rate_limited", _("code check refused by rate limit")
         LOCKED_OUT = "locked_out", _("user locked out")
+        UNLOCKED = "unlocked", _("lockout lifted by an admin")
+        RECOVERY_CODE_USED = "recovery_code_used", _("recovery code used")
+        WRONG_RECOVERY_CODE = "wrong_recovery_code", _("wrong recovery code")
+        RECOVERY_CODES_CREATED = "recovery_codes_created", _("new recovery codes")
+        PHONE_ADDED = "phone_added", _("phone added")
+        PHONE_CHANGED = "phone_changed", _("phone changed")
+        PHONE_REMOVED = "phone_removed", _("phone removed, 2FA off")
         PHONE_SET_BY_ADMIN = "phone_set_by_admin", _("phone set by support")
+        PHONE_RESET_BY_ADMIN = "phone_reset_by_admin", _("phone reset by an admin")
+        BROWSER_REMEMBERED = "browser_remembered", _("browser remembered")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     user = models.ForeignKey(
@@ -133,7 +151,30 @@ class SecurityEvent(models.Model):
     class Meta:
         verbose_name = _("security event")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="sms2fa_event_user")]
+        indexes = [
+            models.Index(fields=["user", "kind", "-created_at"], name="sms2fa_event_user_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code; only its selector is stored in clear."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_recovery_codes"
+    )
+    selector = models.CharField(max_length=8, editable=False)
+    code_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "selector"], name="sms2fa_recovery_selector")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user} ({'used' if self.used_at else 'unused'})"

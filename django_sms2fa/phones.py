@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import phonenumbers
+from django.conf import settings
 
 from .conf import app_settings
 
@@ -50,3 +54,9 @@ def mask(e164: str) -> str:
         return "*" * max(len(e164) - 4, 0) + e164[-4:]
     national = str(number.national_number)
     return f"+{number.country_code} " + "*" * max(len(national) - 4, 0) + national[-4:]
+
+
+def phone_key(e164: str) -> str:
+    """A keyed hash of a number: one key for all spellings, without storing the number."""
+    key = hashlib.sha256(b"django_sms2fa.phones.key" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()

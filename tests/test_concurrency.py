@@ -42,7 +42,9 @@ def run_in_parallel(fn, count=THREADS):
 
 def issue_for(user):
     phone = challenges.confirmed_phone(user.pk)
-    challenge, error = challenges.issue(user=user, phone=phone, purpose="login", nonce="n")
+    challenge, error = challenges.issue(
+        user=user, number=phone.number, purpose="login", nonce="n"
+    )
     assert error is None
     return challenge, code_from(outbox[-1])
 
