@@ -38,6 +38,8 @@ RESERVED_PURPOSES = frozenset({LOGIN, ENROLL})
 
 class Outcome(enum.Enum):
     VERIFIED = "verified"
+    MALFORMED = "malformed"
+    RATE_LIMITED = "rate_limited"
     WRONG = "wrong"
     EXHAUSTED = "exhausted"
     EXPIRED = "expired"

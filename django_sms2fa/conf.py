@@ -53,6 +53,17 @@ class AppSettings:
     )
     SITE_NAME = Setting("", "Name used in the SMS; empty means the request's host name.")
     DEFAULT_REGION = Setting("PH", "Region for phone numbers typed without a country code.")
+    ALLOWED_REGIONS = Setting(["PH"], "Regions whose numbers may be enrolled (IPROG: PH only).")
+    REQUIRED = Setting("none", "Who must use 2FA: 'none' (opt-in), 'staff' or 'all'.")
+    RECOVERY_CODE_COUNT = Setting(10, "Recovery codes in a set.")
+    STEP_UP_MAX_AGE = Setting(300, "Default seconds a step-up verification stays fresh.")
+    REMEMBER_DAYS = Setting(0, "Days 'remember this browser' skips the code; 0 hides the option.")
+    REMEMBER_COOKIE_NAME = Setting("sms2fa_remember", "Cookie that remembers a browser.")
+    NOTICE_TEMPLATE = Setting(
+        "{site_name}: the phone number for two-factor sign-in on your account was {change}. "
+        "If this was not you, contact support now.",
+        "SMS to the old number when the phone changes; {site_name}, {change}.",
+    )
 
 
 app_settings = AppSettings()

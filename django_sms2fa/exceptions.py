@@ -62,6 +62,30 @@ class SendRateLimited(SendError):
     user_message = _("Too many codes were requested. Please wait a few minutes and try again.")
 
 
+class ResendTooSoon(SendError):
+    """A code for this purpose was sent moments ago; nothing was sent."""
+
+    user_message = _("A code was sent a moment ago. Please wait before requesting another.")
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"cooldown, {seconds} s left")
+        self.seconds = seconds
+
+
+class LockedOut(SendError):
+    """The user has had too many wrong codes; no code is sent until ``until``."""
+
+    user_message = _("Too many wrong codes. For your security, codes are blocked for a while.")
+
+    def __init__(self, until: Any) -> None:
+        super().__init__("user locked out")
+        self.until = until
+
+
+class NoPhone(SMS2FAError):
+    """The user has no confirmed phone to send a code to."""
+
+
 class SecondStepRequired(SMS2FAError):
     """Raised inside ``django.contrib.auth.login`` to hold a login until its code.
 

@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from . import challenges, clock, events
-from .challenges import LOGIN
-from .exceptions import SendError, SendRateLimited
+from .challenges import ENROLL, LOGIN
+from .exceptions import LockedOut, SendError, SendRateLimited
 from .limits import send_limited
 from .lockout import locked_until
-from .models import Challenge, SecurityEvent
+from .models import Challenge, Phone, SecurityEvent
 from .pending import PendingLogin, mark_verified
+from .phones import mask
 
 #: True while django-sms2fa itself completes a verified login, so the receiver
 #: that holds logins lets this one through.
@@ -39,14 +40,34 @@ def send_login_code(request: HttpRequest, pending: PendingLogin) -> SendError | 
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
-    if locked_until(user.pk) is not None:
-        return None
+    return _send(request, pending, user, phone.number, LOGIN)
+
+
+def send_enrollment_code(
+    request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone
+) -> SendError | None:
+    """Send the code that confirms ``phone`` during a login that requires one."""
+    return _send(request, pending, user, phone.number, ENROLL, phone=phone)
+
+
+def _send(
+    request: HttpRequest,
+    pending: PendingLogin,
+    user: Any,
+    number: str,
+    purpose: str,
+    phone: Phone | None = None,
+) -> SendError | None:
+    until = locked_until(user.pk)
+    if until is not None:
+        return LockedOut(until)
     if send_limited(request, pending.user_id):
         events.record(SecurityEvent.Kind.SEND_RATE_LIMITED, user=user, request=request,
-                      phone_masked=phone.masked)
+                      phone_masked=mask(number))
         return SendRateLimited()
     challenge, error = challenges.issue(
-        user=user, number=phone.number, purpose=LOGIN, nonce=pending.nonce, request=request
+        user=user, number=number, purpose=purpose, nonce=pending.nonce, request=request,
+        phone=phone,
     )
     pending.challenge_id = str(challenge.pk)
     if error is None or error.may_have_been_sent:
@@ -56,11 +77,13 @@ def send_login_code(request: HttpRequest, pending: PendingLogin) -> SendError | 
     return error
 
 
-def login_challenge(pending: PendingLogin) -> Challenge | None:
+def pending_challenge(pending: PendingLogin) -> Challenge | None:
+    """The current challenge of a pending login: its login code, or its enrollment code."""
     if not pending.challenge_id:
         return None
+    purpose = LOGIN if pending.phase == "code" else ENROLL
     return challenges.current(
-        pending.challenge_id, user_id=pending.user_id, purpose=LOGIN, nonce=pending.nonce
+        pending.challenge_id, user_id=pending.user_id, purpose=purpose, nonce=pending.nonce
     )
 
 

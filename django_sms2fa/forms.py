@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import recovery
 from .codes import MAX_INPUT_LENGTH, InvalidCodeFormat, normalise_code
 from .conf import app_settings
+from .enrollment import validate_number
+from .phones import InvalidPhoneNumber
 
 
 class CodeForm(forms.Form):
+    """The code from the SMS; ``remember`` appears when ``SMS2FA_REMEMBER_DAYS`` is set."""
+
     code = forms.CharField(
         label=_("Code"),
         # Not required and no max_length: empty and overlong values get the
@@ -37,4 +44,53 @@ class CodeForm(forms.Form):
                 _("Enter the %(length)d-digit code from the SMS, digits only."),
                 code="invalid",
                 params={"length": length},
+            ) from None
+
+    remember = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, offer_remember: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = app_settings.REMEMBER_DAYS
+        if offer_remember and days:
+            self.fields["remember"].label = _("Don't ask for a code on this browser for %(days)d days") % {
+                "days": days
+            }
+        else:
+            del self.fields["remember"]
+
+
+class PhoneForm(forms.Form):
+    phone_number = forms.CharField(
+        label=_("Mobile number"),
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": 40}
+        ),
+        help_text=_("For example 0917 123 4567 or +63 917 123 4567."),
+    )
+
+    def clean_phone_number(self) -> str:
+        try:
+            return validate_number(self.cleaned_data["phone_number"])
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        required=False,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
+                   "maxlength": MAX_INPUT_LENGTH}
+        ),
+    )
+
+    def clean_recovery_code(self) -> str:
+        try:
+            return recovery.normalise(self.cleaned_data["recovery_code"])
+        except recovery.InvalidRecoveryCode:
+            raise forms.ValidationError(
+                _("Enter one of your recovery codes, like abcd-efgh-jkmn."), code="invalid"
             ) from None

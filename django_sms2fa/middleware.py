@@ -12,6 +12,7 @@ from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import send_login_code
 from .pending import PendingLogin, mark_verified, verified_user_id
+from .policy import requires_2fa
 from .receivers import strip_login
 
 
@@ -37,18 +38,20 @@ class SMS2FAMiddleware:
         user_id = session.get(SESSION_KEY)
         if user_id is None or verified_user_id(session) == user_id:
             return
-        if confirmed_phone(user_id) is not None:
+        user = request.user
+        if not user.is_authenticated:
+            return
+        if confirmed_phone(user_id) is not None or requires_2fa(user):
             strip_login(request)
             return
-        user = request.user
-        if user.is_authenticated:
-            mark_verified(session, user, via="no-phone")
+        mark_verified(session, user, via="no-phone")
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, SecondStepRequired):
             return None
         pending = PendingLogin.load(request.session)
-        if pending is None:  # cannot happen: the receiver has just saved it
-            return HttpResponseRedirect(reverse("sms2fa:verify"))
-        send_login_code(request, pending)
+        if pending is not None and pending.phase == "enroll":
+            return HttpResponseRedirect(reverse("sms2fa:login_enroll"))
+        if pending is not None:
+            send_login_code(request, pending)
         return HttpResponseRedirect(reverse("sms2fa:verify"))

@@ -37,12 +37,21 @@ class PendingLogin:
     next_url: str
     challenge_id: str = ""
     last_sent_at: float = 0.0
+    #: "code" (a confirmed phone gets a code) or "enroll" (the policy requires a
+    #: phone the user does not have yet).
+    phase: str = "code"
 
     @classmethod
     def start(
-        cls, session: SessionBase, user: AbstractBaseUser, backend: str, next_url: str
+        cls,
+        session: SessionBase,
+        user: AbstractBaseUser,
+        backend: str,
+        next_url: str,
+        phase: str = "code",
     ) -> PendingLogin:
         pending = cls(
+            phase=phase,
             user_id=str(user.pk),
             backend=backend,
             fingerprint=password_fingerprint(user),

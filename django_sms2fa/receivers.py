@@ -22,7 +22,9 @@ from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import completing_login
 from .pending import PendingLogin, mark_verified
+from .policy import requires_2fa
 from .redirects import safe_next_url
+from .remember import is_remembered
 
 DISPATCH_UID = "django_sms2fa.hold_login"
 
@@ -30,8 +32,12 @@ DISPATCH_UID = "django_sms2fa.hold_login"
 def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if completing_login.get() or request is None:
         return
-    if confirmed_phone(user.pk) is None:
+    phone = confirmed_phone(user.pk)
+    if phone is None and not requires_2fa(user):
         mark_verified(request.session, user, via="no-phone")
+        return
+    if phone is not None and is_remembered(request, user, phone):
+        mark_verified(request.session, user, via="remembered")
         return
     backend = request.session.get(BACKEND_SESSION_KEY, "")
     strip_login(request)
@@ -39,7 +45,8 @@ def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
         # No SMS2FAMiddleware to run the second step (misconfigured site, or the
         # test client's login()): the login is refused, never let through.
         return
-    PendingLogin.start(request.session, user, backend, safe_next_url(request))
+    phase = "code" if phone is not None else "enroll"
+    PendingLogin.start(request.session, user, backend, safe_next_url(request), phase=phase)
     raise SecondStepRequired()
 
 

@@ -21,3 +21,23 @@ code_failed = Signal()
 #: A user has had too many wrong codes and is locked out. Arguments: ``user``,
 #: ``until`` (an aware datetime), ``request`` (may be None).
 user_locked_out = Signal()
+
+#: A user confirmed their first phone. Arguments: ``user``, ``phone``, ``request``.
+phone_added = Signal()
+
+#: A user replaced their phone. Arguments: ``user``, ``phone`` (the new one),
+#: ``old_phone_masked``, ``request``.
+phone_changed = Signal()
+
+#: A user's phone was removed: two-factor sign-in is off for them. Arguments:
+#: ``user``, ``by_admin`` (bool), ``request`` (may be None).
+phone_removed = Signal()
+
+#: A recovery code was used. Arguments: ``user``, ``remaining``, ``request``.
+recovery_code_used = Signal()
+
+#: A new set of recovery codes replaced the old one. Arguments: ``user``, ``request``.
+recovery_codes_created = Signal()
+
+#: A browser was remembered and will skip the code. Arguments: ``user``, ``request``.
+browser_remembered = Signal()

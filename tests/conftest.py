@@ -87,3 +87,42 @@ def password_step(client, username="alice", password=PASSWORD, next_url=None, ur
 
 def wrong_code(code: str) -> str:
     return f"{(int(code) + 1) % 10**len(code):0{len(code)}d}"
+
+
+@pytest.fixture
+def iprog(settings, monkeypatch):
+    """A running IPROG fake (``tests/iprog_fake.py``) that ``IPROGSender`` is set up to use."""
+    from .iprog_fake import IPROGFake
+
+    # The fake is on 127.0.0.1: no proxy from the environment may carry the traffic elsewhere.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    fake = IPROGFake().start()
+    settings.SMS2FA_SENDER = "django_sms2fa.senders.IPROGSender"
+    settings.SMS2FA_IPROG_BASE_URL = fake.base_url
+    settings.SMS2FA_IPROG_API_TOKEN = fake.token
+    settings.SMS2FA_SENDER_OPTIONS = {"timeout": [1, 0.5]}
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def signed_in(client, user):
+    """``client`` signed in as ``user`` (alice) through the real second step."""
+    password_step(client)
+    client.post("/2fa/verify/", {"code": last_code()})
+    assert client.get("/whoami/").content == b"alice"
+    outbox.clear()
+    return client
+
+
+def step_up(client, purpose, next_url="/home/"):
+    """Ask for and enter a step-up code for ``purpose``; return the final response."""
+    url = f"/2fa/step-up/?purpose={purpose}&next={next_url}"
+    client.post(url, {"send": "1"})
+    return client.post(url, {"code": last_code()})

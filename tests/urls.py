@@ -2,11 +2,27 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path
+from django.views import View
+
+from django_sms2fa.decorators import StepUpRequiredMixin, step_up_required
 
 
 def whoami(request):
     user = request.user
     return HttpResponse(user.get_username() if user.is_authenticated else "anonymous")
+
+
+@step_up_required("payout")
+def payout(request):
+    return HttpResponse("payout page")
+
+
+class TransferView(StepUpRequiredMixin, View):
+    step_up_purpose = "transfer"
+    step_up_max_age = 60
+
+    def get(self, request):
+        return HttpResponse("transfer page")
 
 
 urlpatterns = [
@@ -16,4 +32,6 @@ urlpatterns = [
     path("2fa/", include("django_sms2fa.urls")),
     path("home/", whoami, name="home"),
     path("whoami/", whoami),
+    path("payout/", payout),
+    path("transfer/", TransferView.as_view()),
 ]

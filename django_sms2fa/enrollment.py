@@ -1,0 +1,92 @@
+"""Add, confirm, change and remove a user's phone: the only writer of phones
+outside the support command."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import phonenumbers
+from django.db import transaction
+from django.http import HttpRequest
+
+from . import clock, events, signals
+from .conf import app_settings
+from .models import Phone, RecoveryCode, SecurityEvent
+from .phones import InvalidPhoneNumber, mask, parse_phone
+from .exceptions import SendError
+from .senders import SMS, get_sender
+
+logger = logging.getLogger(__name__)
+
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def validate_number(raw: str) -> str:
+    """E.164 form of a number that may be enrolled, or ``InvalidPhoneNumber`` saying why not."""
+    number = parse_phone(raw)
+    parsed = phonenumbers.parse(number, None)
+    region = phonenumbers.region_code_for_number(parsed)
+    if region not in app_settings.ALLOWED_REGIONS:
+        raise InvalidPhoneNumber("Numbers from this country cannot receive our codes.")
+    if phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
+        raise InvalidPhoneNumber("Enter a mobile number that can receive SMS.")
+    return number
+
+
+def prepare_phone(user: Any, raw_number: str) -> Phone:
+    """An unconfirmed phone for ``user`` (replacing other unconfirmed ones), to be
+    confirmed by the code sent to it."""
+    number = validate_number(raw_number)
+    with transaction.atomic():
+        Phone.objects.filter(user=user, confirmed=False).delete()
+        return Phone.objects.create(user=user, number=number, confirmed=False)
+
+
+def confirm_phone(phone: Phone, request: HttpRequest | None = None) -> Phone:
+    """Make ``phone`` the user's confirmed phone, replacing (and notifying) the old one."""
+    user = phone.user
+    with transaction.atomic():
+        old = Phone.objects.select_for_update().filter(user=user, confirmed=True).first()
+        Phone.objects.filter(user=user).exclude(pk=phone.pk).delete()
+        phone.confirmed = True
+        phone.confirmed_at = clock.now()
+        phone.save(update_fields=["confirmed", "confirmed_at"])
+    if old is None:
+        events.record(SecurityEvent.Kind.PHONE_ADDED, user=user, request=request,
+                      phone_masked=phone.masked)
+        signals.phone_added.send(Phone, user=user, phone=phone, request=request)
+        return phone
+    events.record(SecurityEvent.Kind.PHONE_CHANGED, user=user, request=request,
+                  phone_masked=phone.masked, detail=f"was {old.masked}")
+    signals.phone_changed.send(
+        Phone, user=user, phone=phone, old_phone_masked=old.masked, request=request
+    )
+    if old.number != phone.number:
+        notify(old.number, f"changed to {phone.masked}", request)
+    return phone
+
+
+def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "") -> None:
+    """Turn two-factor sign-in off for ``user``: phones and recovery codes go."""
+    with transaction.atomic():
+        old = Phone.objects.filter(user=user, confirmed=True).first()
+        Phone.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
+    kind = SecurityEvent.Kind.PHONE_RESET_BY_ADMIN if by else SecurityEvent.Kind.PHONE_REMOVED
+    events.record(kind, user=user, request=request, phone_masked=old.masked if old else "",
+                  detail=f"by {by}" if by else "")
+    signals.phone_removed.send(Phone, user=user, by_admin=bool(by), request=request)
+    if old is not None:
+        notify(old.number, "removed", request)
+
+
+def notify(number: str, change: str, request: HttpRequest | None) -> None:
+    """Tell the holder of ``number`` that it no longer guards the account. Best effort."""
+    domain = request.get_host().rsplit(":", 1)[0] if request is not None else ""
+    body = app_settings.NOTICE_TEMPLATE.format(site_name=app_settings.SITE_NAME or domain,
+                                               change=change)
+    try:
+        get_sender().send(SMS(to=number, body=body))
+    except SendError as error:
+        logger.warning("sms2fa: phone-change notice to %s failed: %s", mask(number), error.detail)

@@ -1,0 +1,56 @@
+"""'Remember this browser': a signed cookie that skips the code on one browser.
+
+The cookie holds the user id and a fingerprint of their confirmed phone and
+password, so changing either, turning 2FA off or an admin's reset of the phone
+(each of which replaces or deletes the phone row) revokes every remembered browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from .conf import app_settings
+from .models import Phone
+
+SALT = "django_sms2fa.remember"
+
+
+def _fingerprint(user: Any, phone: Phone) -> str:
+    confirmed = phone.confirmed_at.isoformat() if phone.confirmed_at else ""
+    value = f"{phone.pk}:{phone.number}:{confirmed}:{user.password}"
+    return salted_hmac(SALT, value).hexdigest()
+
+
+def remember(response: HttpResponse, request: HttpRequest, user: Any, phone: Phone) -> None:
+    days = app_settings.REMEMBER_DAYS
+    value = signing.dumps({"u": str(user.pk), "f": _fingerprint(user, phone)}, salt=SALT)
+    response.set_cookie(
+        app_settings.REMEMBER_COOKIE_NAME,
+        value,
+        max_age=days * 86400,
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def is_remembered(request: HttpRequest, user: Any, phone: Phone) -> bool:
+    """True if this browser carries a valid, unrevoked cookie for ``user``."""
+    days = app_settings.REMEMBER_DAYS
+    raw = request.COOKIES.get(app_settings.REMEMBER_COOKIE_NAME)
+    if not days or not raw:
+        return False
+    try:
+        data = signing.loads(raw, salt=SALT, max_age=days * 86400)
+    except signing.BadSignature:
+        return False
+    return (
+        isinstance(data, dict)
+        and data.get("u") == str(user.pk)
+        and constant_time_compare(str(data.get("f", "")), _fingerprint(user, phone))
+    )

@@ -1,0 +1,239 @@
+"""The second step of a login: enter the code (or a recovery code), ask for a new
+one, enroll a phone when the policy requires one, or give up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from .. import challenges, events, recovery, signals
+from ..challenges import Outcome
+from ..conf import app_settings
+from ..enrollment import confirm_phone, prepare_phone
+from ..exceptions import SendRateLimited
+from ..flow import (
+    complete_login,
+    pending_challenge,
+    pending_user,
+    send_enrollment_code,
+    send_login_code,
+)
+from ..forms import CodeForm, PhoneForm, RecoveryCodeForm
+from ..limits import verify_limited
+from ..models import SecurityEvent
+from ..pending import PendingLogin
+from ..redirects import is_safe
+from ..remember import remember
+from . import messages
+
+
+@method_decorator(
+    [never_cache, sensitive_post_parameters("code", "recovery_code")], name="dispatch"
+)
+class PendingLoginView(View):
+    """Base of the second-step views: only for a session with a pending login."""
+
+    template_name = "sms2fa/verify.html"
+    phase = "code"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.pending = PendingLogin.load(request.session)
+        self.user = pending_user(self.pending) if self.pending is not None else None
+        if self.pending is None or self.user is None:
+            PendingLogin.clear(request.session)
+            return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
+        if self.pending.phase != self.phase:
+            name = "sms2fa:verify" if self.pending.phase == "code" else "sms2fa:login_enroll"
+            return HttpResponseRedirect(reverse(name))
+        return super().dispatch(request, *args, **kwargs)
+
+    def context(self, form: CodeForm | None = None, error: str = "") -> dict[str, Any]:
+        challenge = pending_challenge(self.pending)
+        refused = challenges.state(challenge, self.pending.user_id)
+        # Before any code is sent, the enrollment page shows its phone form instead.
+        if not error and refused is not None and (
+            challenge is not None or refused.outcome is Outcome.LOCKED or self.phase == "code"
+        ):
+            error = messages.for_refusal(refused)
+        return {
+            "form": form or CodeForm(offer_remember=True),
+            "challenge": challenge,
+            "phone_masked": challenge.phone_masked if challenge else "",
+            "lifetime_minutes": max(1, app_settings.CODE_LIFETIME // 60),
+            "error": error or messages.for_delivery(challenge),
+            "can_verify": refused is None,
+            "cooldown_left": self.pending.cooldown_left(),
+            "can_resend": refused is None
+            or refused.outcome in (Outcome.EXPIRED, Outcome.NOT_FOUND),
+        }
+
+    def render_step(self, status: int = 200, **kwargs: Any) -> HttpResponse:
+        return render(self.request, self.template_name, self.context(**kwargs), status=status)
+
+    def finish(self, next_url: str, **extra: Any) -> HttpResponse:
+        """Complete the login and go on to the validated ``next``."""
+        complete_login(self.request, self.pending, self.user)
+        if not is_safe(self.request, next_url):
+            next_url = resolve_url(settings.LOGIN_REDIRECT_URL)
+        if extra:
+            return render(self.request, extra.pop("template"), {"next_url": next_url, **extra})
+        return HttpResponseRedirect(next_url)
+
+    def rate_limited(self) -> bool:
+        if verify_limited(self.request, self.pending.user_id):
+            events.record(
+                SecurityEvent.Kind.VERIFY_RATE_LIMITED, user=self.user, request=self.request
+            )
+            return True
+        return False
+
+
+class VerifyView(PendingLoginView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_step()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        # Order matters: rate limit, challenge state and input format are all
+        # checked before the code reaches argon2.
+        if self.rate_limited():
+            return self.render_step(
+                status=429, error=_("Too many attempts. Please wait a few minutes and try again.")
+            )
+        challenge = pending_challenge(self.pending)
+        if challenges.state(challenge) is not None:
+            return self.render_step()
+        form = CodeForm(request.POST, offer_remember=True)
+        if not form.is_valid():
+            return self.render_step(form=form)
+        result = challenges.verify(challenge, form.cleaned_data["code"], request=request)
+        if result.ok:
+            phone = challenges.confirmed_phone(self.user.pk)
+            response = self.finish(self.pending.next_url)
+            if form.cleaned_data.get("remember") and phone is not None:
+                remember(response, request, self.user, phone)
+                events.record(SecurityEvent.Kind.BROWSER_REMEMBERED, user=self.user, request=request)
+                signals.browser_remembered.send(type(self.user), user=self.user, request=request)
+            return response
+        if result.outcome is Outcome.WRONG:
+            form.add_error("code", messages.for_refusal(result))
+            return self.render_step(form=form)
+        return self.render_step()
+
+
+class ResendView(PendingLoginView):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        wait = self.pending.cooldown_left()
+        if wait:
+            return self.render_step(
+                status=429,
+                error=_("Please wait %(seconds)d seconds before requesting a new code.")
+                % {"seconds": wait},
+            )
+        refused = challenges.state(pending_challenge(self.pending), self.pending.user_id)
+        if refused is not None and refused.outcome in (
+            Outcome.LOCKED, Outcome.EXHAUSTED, Outcome.USED
+        ):
+            return self.render_step()
+        error = send_login_code(request, self.pending)
+        if isinstance(error, SendRateLimited):
+            return self.render_step(status=429, error=str(error.user_message))
+        return HttpResponseRedirect(reverse("sms2fa:verify"))
+
+
+@method_decorator(never_cache, name="dispatch")
+class CancelView(View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        PendingLogin.clear(request.session)
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
+
+
+class RecoveryLoginView(PendingLoginView):
+    """Sign in with a recovery code instead of the SMS code (a lost phone)."""
+
+    template_name = "sms2fa/recovery_login.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": RecoveryCodeForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RecoveryCodeForm(request.POST)
+        if self.rate_limited():
+            error = _("Too many attempts. Please wait a few minutes and try again.")
+            return render(request, self.template_name, {"form": form, "error": error}, status=429)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        result = recovery.redeem(self.user, form.cleaned_data["recovery_code"], request)
+        if not result.ok:
+            form.add_error("recovery_code", messages.for_recovery_failure(result))
+            return render(request, self.template_name, {"form": form})
+        left = result.remaining
+        return self.finish(
+            self.pending.next_url, template="sms2fa/recovery_used.html", remaining=left
+        )
+
+
+class LoginEnrollView(PendingLoginView):
+    """The policy requires a phone this user lacks: confirm one before the login ends."""
+
+    template_name = "sms2fa/login_enroll.html"
+    phase = "enroll"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_enroll()
+
+    def render_enroll(self, status: int = 200, **kwargs: Any) -> HttpResponse:
+        context = self.context(form=kwargs.get("code_form"), error=kwargs.get("error", ""))
+        context["phone_form"] = kwargs.get("phone_form") or PhoneForm()
+        context["form"] = kwargs.get("code_form") or CodeForm()
+        return render(self.request, self.template_name, context, status=status)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if "phone_number" in request.POST:
+            return self.send_to_new_phone()
+        if self.rate_limited():
+            return self.render_enroll(
+                status=429, error=_("Too many attempts. Please wait a few minutes and try again.")
+            )
+        challenge = pending_challenge(self.pending)
+        if challenges.state(challenge) is not None:
+            return self.render_enroll()
+        form = CodeForm(request.POST)
+        if not form.is_valid():
+            return self.render_enroll(code_form=form)
+        result = challenges.verify(challenge, form.cleaned_data["code"], request=request)
+        if not result.ok:
+            if result.outcome is Outcome.WRONG:
+                form.add_error("code", messages.for_refusal(result))
+            return self.render_enroll(code_form=form)
+        confirm_phone(challenge.phone, request)
+        codes = recovery.replace_codes(self.user, app_settings.RECOVERY_CODE_COUNT, request)
+        return self.finish(
+            self.pending.next_url, template="sms2fa/recovery_codes.html", codes=codes
+        )
+
+    def send_to_new_phone(self) -> HttpResponse:
+        phone_form = PhoneForm(self.request.POST)
+        if not phone_form.is_valid():
+            return self.render_enroll(phone_form=phone_form)
+        wait = self.pending.cooldown_left()
+        if wait:
+            return self.render_enroll(
+                status=429,
+                phone_form=phone_form,
+                error=_("Please wait %(seconds)d seconds before requesting a new code.")
+                % {"seconds": wait},
+            )
+        phone = prepare_phone(self.user, phone_form.cleaned_data["phone_number"])
+        error = send_enrollment_code(self.request, self.pending, self.user, phone)
+        if error is not None:
+            return self.render_enroll(error=messages.for_send_error(error))
+        return HttpResponseRedirect(reverse("sms2fa:login_enroll"))

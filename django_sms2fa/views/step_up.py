@@ -1,0 +1,109 @@
+"""The step-up page: a fresh code (or a recovery code) for one named purpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from .. import challenges, recovery, session, verification
+from ..challenges import Outcome
+from ..conf import app_settings
+from ..exceptions import NoPhone, SendError
+from ..forms import CodeForm, RecoveryCodeForm
+from ..limits import verify_limited
+from ..redirects import is_safe
+from . import messages
+
+
+@method_decorator([never_cache, sensitive_post_parameters("code", "recovery_code")], name="dispatch")
+class StepUpView(LoginRequiredMixin, View):
+    template_name = "sms2fa/step_up.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.purpose = request.GET.get("purpose", "")
+        try:
+            verification._check_purpose(self.purpose, internal=False)
+        except ValueError:
+            return HttpResponseBadRequest(_("Unknown step-up purpose."))
+        next_url = request.GET.get("next", "")
+        self.next_url = next_url if next_url and is_safe(request, next_url) else resolve_url(
+            settings.LOGIN_REDIRECT_URL
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_page(self, status: int = 200, error: str = "", **forms: Any) -> HttpResponse:
+        challenge = verification.current_challenge(self.request, self.purpose)
+        refused = challenges.state(challenge, self.request.user.pk)
+        phone = challenges.confirmed_phone(self.request.user.pk)
+        if not error and challenge is not None and refused is not None:
+            error = messages.for_refusal(refused)
+        context = {
+            "purpose": self.purpose,
+            "next_url": self.next_url,
+            "query": urlencode({"purpose": self.purpose, "next": self.next_url}),
+            "phone": phone,
+            "challenge": challenge,
+            "can_verify": challenge is not None and refused is None,
+            "error": error or messages.for_delivery(challenge),
+            "cooldown_left": verification.cooldown_left(self.request, self.purpose),
+            "form": forms.get("form") or CodeForm(),
+            "recovery_form": forms.get("recovery_form") or RecoveryCodeForm(),
+            "has_recovery_codes": recovery.remaining(self.request.user.pk) > 0,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_page()
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if "send" in request.POST:
+            return self.send()
+        if "recovery_code" in request.POST:
+            return self.use_recovery_code()
+        result = verification.check_code(request, self.purpose, request.POST.get("code", ""))
+        if result.ok:
+            return HttpResponseRedirect(self.next_url)
+        form = CodeForm(request.POST)
+        form.is_valid()
+        if result.outcome in (Outcome.WRONG, Outcome.MALFORMED):
+            form.errors.pop("code", None)
+            form.add_error("code", messages.for_refusal(result))
+            return self.render_page(form=form)
+        status = 429 if result.outcome is Outcome.RATE_LIMITED else 200
+        return self.render_page(status=status, error=messages.for_refusal(result))
+
+    def send(self) -> HttpResponse:
+        try:
+            verification.send_code(self.request, self.purpose, user=self.request.user)
+        except NoPhone:
+            return self.render_page(error=_("Add a phone number first."))
+        except SendError as error:
+            return self.render_page(error=messages.for_send_error(error))
+        query = urlencode({"purpose": self.purpose, "next": self.next_url})
+        return HttpResponseRedirect(f"{self.request.path}?{query}")
+
+    def use_recovery_code(self) -> HttpResponse:
+        user = self.request.user
+        form = RecoveryCodeForm(self.request.POST)
+        if verify_limited(self.request, str(user.pk)):
+            return self.render_page(
+                status=429, error=messages.for_refusal(challenges.Verification(Outcome.RATE_LIMITED))
+            )
+        if not form.is_valid():
+            return self.render_page(recovery_form=form)
+        result = recovery.redeem(user, form.cleaned_data["recovery_code"], self.request)
+        if not result.ok:
+            form.add_error("recovery_code", messages.for_recovery_failure(result))
+            return self.render_page(recovery_form=form)
+        session.mark_step_up(self.request.session, self.purpose)
+        return HttpResponseRedirect(self.next_url)

@@ -1,0 +1,95 @@
+"""Recovery codes: shown once, hashed, single use (also in parallel)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+
+from django_sms2fa import recovery
+from django_sms2fa.models import RecoveryCode, SecurityEvent
+
+from .conftest import password_step, step_up
+from .test_concurrency import run_in_parallel
+
+pytestmark = pytest.mark.django_db
+
+
+def new_codes(client) -> list[str]:
+    step_up(client, "recovery_codes")
+    page = client.post("/2fa/setup/recovery-codes/")
+    return re.findall(r"<code>([a-z0-9-]+)</code>", page.content.decode())
+
+
+def test_codes_are_shown_once_and_stored_only_as_hashes(signed_in, user):
+    codes = new_codes(signed_in)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert all(re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", c) for c in codes)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {RecoveryCode._meta.db_table}")
+        dump = str(cursor.fetchall())
+    for code in codes:
+        assert code.replace("-", "")[4:] not in dump
+    assert b"<code>" not in signed_in.get("/2fa/setup/").content
+
+
+def test_sign_in_with_a_recovery_code_once(signed_in, user, client):
+    codes = new_codes(signed_in)
+    other = type(client)()
+    password_step(other, next_url="/whoami/")
+    page = other.post("/2fa/recovery/", {"recovery_code": codes[0].upper().replace("-", " ")})
+    assert page.status_code == 200
+    assert b"9 recovery codes left" in page.content
+    assert b'href="/whoami/"' in page.content
+    assert other.get("/whoami/").content == b"alice"
+    third = type(client)()
+    password_step(third)
+    page = third.post("/2fa/recovery/", {"recovery_code": codes[0]})
+    assert b"not valid" in page.content
+    assert third.get("/whoami/").content == b"anonymous"
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.RECOVERY_CODE_USED).count() == 1
+
+
+def test_new_set_voids_the_old(signed_in, user, client):
+    old = new_codes(signed_in)
+    new_codes(signed_in)
+    other = type(client)()
+    password_step(other)
+    other.post("/2fa/recovery/", {"recovery_code": old[1]})
+    assert other.get("/whoami/").content == b"anonymous"
+
+
+@pytest.mark.parametrize("raw", ["", "abcd", "abcd-efgh-jkm0", "١٢٣", "x" * 500, "abcd\x00efgh-jkmn"])
+def test_malformed_recovery_codes_are_form_errors(client, user, raw):
+    password_step(client)
+    page = client.post("/2fa/recovery/", {"recovery_code": raw})
+    assert b"recovery codes, like" in page.content or b"Null characters" in page.content
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.WRONG_RECOVERY_CODE).exists()
+
+
+def test_wrong_recovery_codes_count_towards_lockout(client, user, settings):
+    settings.SMS2FA_LOCKOUT_FAILURES = 3
+    recovery.replace_codes(user, 10)
+    password_step(client)
+    for _ in range(3):
+        page = client.post("/2fa/recovery/", {"recovery_code": "aaaa-bbbb-cccc"})
+    assert b"blocked" in page.content
+
+
+def test_step_up_with_a_recovery_code(signed_in, user):
+    codes = new_codes(signed_in)
+    url = "/2fa/step-up/?purpose=payout&next=/payout/"
+    response = signed_in.post(url, {"recovery_code": codes[3]})
+    assert response["Location"] == "/payout/"
+    assert signed_in.get("/payout/").content == b"payout page"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_recovery_code_works_once_under_parallel_use(user):
+    codes = recovery.replace_codes(user, 10)
+    normalised = recovery.normalise(codes[0])
+    results = run_in_parallel(lambda i: recovery.use(user.pk, normalised), count=8)
+    assert results.count(True) == 1
+    assert recovery.remaining(user.pk) == 9
