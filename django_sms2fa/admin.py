@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .enrollment import remove_phone
+from .lockout import unlock
 from .models import Challenge, Phone, SecurityEvent
 
 
@@ -27,16 +30,42 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Phone)
 class PhoneAdmin(ReadOnlyAdmin):
+    """Phones can only be reset (removed, for a user who lost theirs): never
+    added or edited here, which would let an admin forge a confirmed phone."""
+
     list_display = ["user", "masked", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]
     search_fields = ["user__username", "user__email"]
     fields = ["user", "masked", "confirmed", "created_at", "confirmed_at", "last_used_at"]
     readonly_fields = fields
     list_select_related = ["user"]
+    actions = ["reset_phones", "lift_lockouts"]
 
     @admin.display(description="number")
     def masked(self, obj: Phone) -> str:
         return obj.masked
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        if not request.user.has_perm("sms2fa.delete_phone"):
+            actions.pop("reset_phones", None)
+            actions.pop("lift_lockouts", None)
+        return actions
+
+    @admin.action(description="Reset: remove the phone and recovery codes (lost phone)")
+    def reset_phones(self, request: HttpRequest, queryset: QuerySet) -> None:
+        users = {phone.user for phone in queryset.select_related("user")}
+        for user in users:
+            remove_phone(user, request, by=f"admin {request.user.get_username()}")
+        self.message_user(request, f"Reset the phone of {len(users)} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Lift the lockout of these users")
+    def lift_lockouts(self, request: HttpRequest, queryset: QuerySet) -> None:
+        users = {phone.user for phone in queryset.select_related("user")}
+        for user in users:
+            unlock(user, actor=f"admin {request.user.get_username()}")
+        self.message_user(request, f"Lifted the lockout of {len(users)} user(s).", messages.SUCCESS)
 
 
 @admin.register(Challenge)

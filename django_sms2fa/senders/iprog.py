@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 import requests
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from ..conf import app_settings
 from ..exceptions import (
@@ -20,6 +21,7 @@ from ..exceptions import (
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
+    SendError,
 )
 from .base import SMS, BaseSender, SendResult
 
@@ -71,18 +73,20 @@ class IPROGSender(BaseSender):
         )
 
     def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
-        # "from None": the requests exception holds the prepared request, token
-        # and all; it must not ride along into tracebacks and error reports.
+        # No redirects: a 307/308 would carry the token in the body to any host.
         try:
-            response = _session().post(url, json=payload, timeout=self.timeout)
-        except requests.ConnectTimeout:
-            raise GatewayUnavailable("connection to IPROG timed out") from None
-        except requests.Timeout:
-            raise GatewayTimeout("IPROG did not answer in time") from None
-        except requests.ConnectionError:
-            raise GatewayUnavailable("could not connect to IPROG") from None
-        except requests.RequestException:
-            raise GatewayUnavailable("request to IPROG failed") from None
+            response = _session().post(
+                url, json=payload, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            failure = _failure(exc)
+        else:
+            return self._parse(response)
+        # Raised outside the except block: the requests exception holds the
+        # prepared request, token and all, and must not ride along as __context__.
+        raise failure
+
+    def _parse(self, response: requests.Response) -> dict[str, Any]:
         if response.status_code >= 500:
             raise GatewayUnavailable(
                 f"IPROG answered HTTP {response.status_code}", status_code=response.status_code
@@ -105,6 +109,25 @@ class IPROGSender(BaseSender):
 
     def _scrub_body(self, body: dict[str, Any]) -> dict[str, Any]:
         return {k: self._scrub(str(v)) for k, v in body.items() if k != "message_status_link"}
+
+
+def _failure(exc: requests.RequestException) -> SendError:
+    """The SendError for a request that got no usable answer."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return GatewayUnavailable("connection to IPROG timed out")
+    if isinstance(exc, requests.Timeout):
+        return GatewayTimeout("IPROG did not answer in time")
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        # requests reports a read timeout during the body, or a connection
+        # dropped after the request went out, as a ConnectionError: IPROG may
+        # have queued the SMS, so these must not count as "not sent".
+        reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else None
+        if isinstance(reason, ReadTimeoutError):
+            return GatewayTimeout("IPROG did not answer in time")
+        if isinstance(reason, ProtocolError):
+            return GatewayTimeout("IPROG broke the connection before answering")
+        return GatewayUnavailable("could not connect to IPROG")
+    return GatewayUnavailable("request to IPROG failed")
 
 
 def _message_text(message: Any) -> str:

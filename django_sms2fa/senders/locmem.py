@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from ..exceptions import SendError
@@ -21,7 +22,14 @@ class LocmemSender(BaseSender):
     def __init__(self, *, fail_with: type[SendError] | str | None = None, **options: Any) -> None:
         super().__init__(**options)
         if isinstance(fail_with, str):
-            fail_with = import_string(fail_with)
+            try:
+                fail_with = import_string(fail_with)
+            except ImportError as exc:
+                raise ImproperlyConfigured(f"LocmemSender fail_with: {exc}") from None
+        if fail_with is not None and not (
+            isinstance(fail_with, type) and issubclass(fail_with, SendError)
+        ):
+            raise ImproperlyConfigured("LocmemSender fail_with must be a SendError subclass.")
         self.fail_with = fail_with
 
     def send(self, message: SMS) -> SendResult:

@@ -1,0 +1,87 @@
+"""The admin: read-only logs, masked phones, reset and unlock actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_sms2fa import recovery
+from django_sms2fa.lockout import locked_until
+from django_sms2fa.models import Challenge, Phone, SecurityEvent
+from django_sms2fa.senders import outbox
+from django_sms2fa.testing import verified_login
+
+from .conftest import password_step, wrong_code, last_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    verified_login(client, staff_user)
+    return client
+
+
+def test_lists_show_masked_phones_and_no_hashes(admin_client, user):
+    other = type(admin_client)()
+    password_step(other)
+    other.post("/2fa/verify/", {"code": wrong_code(last_code())})
+    challenge = Challenge.objects.get(user=user)
+    for url in (
+        "/admin/sms2fa/challenge/",
+        f"/admin/sms2fa/challenge/{challenge.pk}/change/",
+        "/admin/sms2fa/phone/",
+        "/admin/sms2fa/securityevent/",
+    ):
+        page = admin_client.get(url)
+        assert page.status_code == 200, url
+        assert b"9171234567" not in page.content, url
+        assert b"argon2" not in page.content, url
+        assert challenge.code_hash.encode() not in page.content
+    assert b"+63 ******4567" in admin_client.get("/admin/sms2fa/challenge/").content
+
+
+@pytest.mark.parametrize("model", ["challenge", "phone", "securityevent"])
+def test_nothing_can_be_added_or_changed(admin_client, user, model):
+    assert admin_client.get(f"/admin/sms2fa/{model}/add/").status_code == 403
+    obj = {"challenge": Challenge, "phone": Phone, "securityevent": SecurityEvent}[model]
+    if model == "phone":
+        pk = Phone.objects.get(user=user).pk
+    else:
+        other = type(admin_client)()
+        password_step(other)
+        pk = obj.objects.filter(**({"user": user})).first().pk
+    page = admin_client.post(f"/admin/sms2fa/{model}/{pk}/change/", {"status": "verified"})
+    assert page.status_code == 403
+    assert admin_client.post(f"/admin/sms2fa/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_reset_lost_phone_is_logged_and_notifies(admin_client, user, client):
+    recovery.replace_codes(user, 10)
+    phone = Phone.objects.get(user=user)
+    response = admin_client.post(
+        "/admin/sms2fa/phone/", {"action": "reset_phones", "_selected_action": [phone.pk]}
+    )
+    assert response.status_code == 302
+    assert not Phone.objects.filter(user=user).exists()
+    assert recovery.remaining(user.pk) == 0
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.PHONE_RESET_BY_ADMIN)
+    assert event.user == user and "admin root" in event.detail
+    assert "removed" in outbox[-1].body and outbox[-1].to == "+639171234567"
+    # Alice can now sign in with her password and enroll her new phone.
+    other = type(client)()
+    assert password_step(other)["Location"] == "/home/"
+
+
+def test_lift_lockout(admin_client, user, settings):
+    settings.SMS2FA_LOCKOUT_FAILURES = 2
+    other = type(admin_client)()
+    password_step(other)
+    for _ in range(2):
+        other.post("/2fa/verify/", {"code": wrong_code(last_code())})
+    assert locked_until(user.pk) is not None
+    phone = Phone.objects.get(user=user)
+    admin_client.post(
+        "/admin/sms2fa/phone/", {"action": "lift_lockouts", "_selected_action": [phone.pk]}
+    )
+    assert locked_until(user.pk) is None
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.UNLOCKED, user=user).exists()
