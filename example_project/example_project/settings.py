@@ -1,6 +1,7 @@
 """Settings of the demo site: embedded defaults (SQLite, local-memory cache,
 console sender). Not for production: see the README's production section."""
 
+import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,7 +52,13 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+# DEMO_DB lets the test suite run the demo on a throw-away database.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DEMO_DB") or BASE_DIR / "db.sqlite3",
+    }
+}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 USE_TZ = True
@@ -64,6 +71,8 @@ LOGOUT_REDIRECT_URL = "home"
 
 SMS2FA_SENDER = "django_sms2fa.senders.ConsoleSender"
 SMS2FA_SITE_NAME = "sms2fa demo"
+SMS2FA_REQUIRED = "staff"
+SMS2FA_REMEMBER_DAYS = 30
 
 # django-ratelimit refuses the local-memory cache; the demo is one process.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

@@ -1,10 +1,19 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from demo import views
+from django_sms2fa.decorators import step_up_required
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("payout/", views.payout, name="payout"),
+    # Before the include, so that this protected view wins the name and path.
+    path(
+        "accounts/password_change/",
+        step_up_required("password_change")(auth_views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("2fa/", include("django_sms2fa.urls")),
     path("admin/", admin.site.urls),
