@@ -20,14 +20,15 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 
-from . import clock, events, signals
+from . import breaker, clock, events, signals
 from .codes import check_code, generate_code, hash_code
 from .conf import app_settings
-from .exceptions import SendError
+from .exceptions import CircuitOpen, SendError, SendRateLimited, SendRefused
 from .limits import client_ip
-from .lockout import locked_until, record_failure
+from .lockout import Attempt, claim_attempt, locked_until, settle
 from .models import Challenge, Phone, SecurityEvent
 from .phones import mask, phone_key
+from .quota import check_region, reserve_send
 from .senders import SMS, get_sender
 
 LOGIN = "login"
@@ -82,9 +83,32 @@ def issue(
     and send its code to ``number`` (E.164). ``user`` may be None for a number
     that belongs to nobody yet; ``phone`` is the phone an enrollment confirms.
 
-    Returns the challenge and the send error, if the SMS could not be sent; the
-    failure is recorded on the challenge either way.
+    Returns the challenge and the gateway's error, if the SMS could not be sent;
+    the failure is recorded on the challenge. Raises ``SendRefused`` (and creates
+    no challenge) when a limit, the daily budget, the region or the circuit
+    breaker forbids the send.
     """
+    try:
+        return _issue(user, number, purpose, nonce, request, phone)
+    except SendRefused as refusal:
+        kind = (SecurityEvent.Kind.SEND_RATE_LIMITED if isinstance(refusal, SendRateLimited)
+                else SecurityEvent.Kind.SEND_REFUSED)
+        events.record(kind, user=getattr(user, "pk", user), request=request,
+                      phone_masked=mask(number), detail=f"{type(refusal).__name__}: {refusal.detail}")
+        raise
+
+
+def _issue(
+    user: Any,
+    number: str,
+    purpose: str,
+    nonce: str,
+    request: HttpRequest | None,
+    phone: Phone | None,
+) -> tuple[Challenge, SendError | None]:
+    if breaker.is_open():
+        raise CircuitOpen("gateway paused after repeated failures")
+    check_region(number)
     now = clock.now()
     challenge = Challenge(
         id=uuid.uuid4(),
@@ -103,6 +127,7 @@ def issue(
     code = generate_code(app_settings.CODE_LENGTH)
     challenge.code_hash = hash_code(code, challenge.binding)
     with transaction.atomic():
+        reserve_send(challenge.phone_key)
         earlier = Challenge.objects.select_for_update().filter(
             user=user, purpose=purpose, session_ref=challenge.session_ref, status=Challenge.Status.PENDING
         )
@@ -121,6 +146,7 @@ def _deliver(
     try:
         result = get_sender().send(message)
     except SendError as error:
+        breaker.record(error)
         delivery = Challenge.Delivery.UNKNOWN if error.may_have_been_sent else Challenge.Delivery.FAILED
         Challenge.objects.filter(pk=challenge.pk).update(
             delivery=delivery, gateway_error=str(error.detail or type(error).__name__)[:255]
@@ -132,6 +158,7 @@ def _deliver(
         )
         signals.code_send_failed.send(Challenge, challenge=challenge, error=error, request=request)
         return error
+    breaker.record(None)
     Challenge.objects.filter(pk=challenge.pk).update(
         delivery=Challenge.Delivery.SENT, gateway_message_id=result.message_id[:64]
     )
@@ -194,25 +221,41 @@ def verify(
     assert challenge is not None
     now = clock.now()
     live = Challenge.objects.filter(pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now)
-    if not live.filter(attempts__lt=F("max_attempts")).update(attempts=F("attempts") + 1):
+    with transaction.atomic():
+        attempt = None
+        if challenge.user_id is not None:
+            attempt = claim_attempt(SecurityEvent.Kind.WRONG_CODE, user_id=challenge.user_id,
+                                    challenge=challenge, request=request)
+            if attempt is None:
+                return Verification(Outcome.LOCKED, challenge,
+                                    locked_until=locked_until(challenge.user_id))
+        claimed = live.filter(attempts__lt=F("max_attempts")).update(attempts=F("attempts") + 1)
+        if not claimed:
+            transaction.set_rollback(True)  # no attempt was made: count no failure
+    if not claimed:
         challenge.refresh_from_db()
         return state(challenge) or Verification(Outcome.EXHAUSTED, challenge)
-    if check_code(challenge.code_hash, code, challenge.binding):
-        if live.update(status=Challenge.Status.VERIFIED, verified_at=now):
-            challenge.refresh_from_db()
-            if challenge.user_id is not None:
-                Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(
-                    last_used_at=now
-                )
-            events.record(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
-            signals.code_verified.send(Challenge, challenge=challenge, request=request)
-            return Verification(Outcome.VERIFIED, challenge)
+    if not check_code(challenge.code_hash, code, challenge.binding):
+        return _wrong_code(challenge, attempt, request)
+    if not live.update(status=Challenge.Status.VERIFIED, verified_at=now):
+        # The right code, but a parallel request used it first: not a failure.
+        if attempt is not None:
+            attempt.event.delete()
         challenge.refresh_from_db()
         return state(challenge) or Verification(Outcome.USED, challenge)
-    return _wrong_code(challenge, request)
+    challenge.refresh_from_db()
+    if attempt is not None:
+        settle(attempt, True, ok_kind=SecurityEvent.Kind.VERIFIED, request=request)
+        Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(last_used_at=now)
+    else:
+        events.record(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
+    signals.code_verified.send(Challenge, challenge=challenge, request=request)
+    return Verification(Outcome.VERIFIED, challenge)
 
 
-def _wrong_code(challenge: Challenge, request: HttpRequest | None) -> Verification:
+def _wrong_code(
+    challenge: Challenge, attempt: Attempt | None, request: HttpRequest | None
+) -> Verification:
     Challenge.objects.filter(pk=challenge.pk).update(failures=F("failures") + 1)
     Challenge.objects.filter(
         pk=challenge.pk, status=Challenge.Status.PENDING, attempts__gte=F("max_attempts")
@@ -220,10 +263,14 @@ def _wrong_code(challenge: Challenge, request: HttpRequest | None) -> Verificati
     challenge.refresh_from_db()
     left = max(0, challenge.max_attempts - challenge.attempts)
     signals.code_failed.send(Challenge, challenge=challenge, attempts_left=left, request=request)
-    until = record_failure(
-        SecurityEvent.Kind.WRONG_CODE, user_id=challenge.user_id, challenge=challenge,
-        request=request, detail=f"{left} attempt(s) left",
-    )
+    detail = f"{left} attempt(s) left"
+    if attempt is None:
+        events.record(SecurityEvent.Kind.WRONG_CODE, challenge=challenge, request=request,
+                      detail=detail)
+        until = None
+    else:
+        until = settle(attempt, False, ok_kind=SecurityEvent.Kind.VERIFIED, request=request,
+                       detail=detail)
     if until is not None:
         return Verification(Outcome.LOCKED, challenge, locked_until=until)
     if challenge.status == Challenge.Status.FAILED:

@@ -42,6 +42,27 @@ class AppSettings:
     RESEND_COOLDOWN = Setting(60, "Seconds before another code may be sent for a login.")
     LOCKOUT_FAILURES = Setting(10, "Wrong codes across challenges that lock a user out.")
     LOCKOUT_DURATION = Setting(900, "Seconds a lockout lasts, counted from the last failure.")
+    SEND_RATE_PHONE = Setting(
+        "5/10m", "Sends per phone number (all spellings), counted in the database."
+    )
+    DAILY_SMS_BUDGET = Setting(1000, "SMS the whole site may send per day; None for no cap.")
+    TRUSTED_PROXY_COUNT = Setting(0, "Proxies in front of Django that append X-Forwarded-For.")
+    CLIENT_IP_HEADER = Setting("", "request.META key a trusted proxy sets to the client IP.")
+    BREAKER_FAILURES = Setting(5, "Gateway failures in a row that stop sends for a while.")
+    BREAKER_COOLDOWN = Setting(60, "Seconds sends stay stopped once the breaker opens.")
+    ALERT_RULES = Setting(
+        {
+            "wrong_code": (50, 300),
+            "send_rate_limited": (100, 300),
+            "send_refused": (100, 300),
+            "send_failed": (10, 300),
+            "locked_out": (5, 300),
+        },
+        "Security event kind -> (count, seconds): alert when the site reaches count.",
+    )
+    ALERT_HANDLER = Setting("", "Dotted path of a callable(kind, count, seconds, event).")
+    ALERT_MAIL_ADMINS = Setting(False, "Also mail the ADMINS when an alert fires.")
+    NOTIFY_ON_LOCKOUT = Setting(True, "Tell a locked-out user by email (or SMS) right away.")
     SEND_RATE_USER = Setting("5/10m", "django-ratelimit rate for sends per user.")
     SEND_RATE_IP = Setting("20/h", "django-ratelimit rate for sends per client IP.")
     VERIFY_RATE_USER = Setting("10/5m", "django-ratelimit rate for code checks per user.")

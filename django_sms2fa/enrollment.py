@@ -14,6 +14,7 @@ from . import clock, events, signals
 from .conf import app_settings
 from .models import Phone, RecoveryCode, SecurityEvent
 from .phones import InvalidPhoneNumber, mask, parse_phone
+from .quota import take_budget
 from .exceptions import SendError
 from .senders import SMS, get_sender
 
@@ -84,9 +85,17 @@ def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "")
 def notify(number: str, change: str, request: HttpRequest | None) -> None:
     """Tell the holder of ``number`` that it no longer guards the account. Best effort."""
     domain = request.get_host().rsplit(":", 1)[0] if request is not None else ""
-    body = app_settings.NOTICE_TEMPLATE.format(site_name=app_settings.SITE_NAME or domain,
-                                               change=change)
+    send_notice(number, app_settings.NOTICE_TEMPLATE.format(
+        site_name=app_settings.SITE_NAME or domain, change=change
+    ))
+
+
+def send_notice(number: str, body: str) -> None:
+    """Send an SMS that carries no code, within the daily budget. Best effort: a
+    failure is logged, never raised, because the action it reports is done."""
     try:
+        with transaction.atomic():
+            take_budget()
         get_sender().send(SMS(to=number, body=body))
     except SendError as error:
-        logger.warning("sms2fa: phone-change notice to %s failed: %s", mask(number), error.detail)
+        logger.warning("sms2fa: notice to %s not sent: %s", mask(number), error.detail)

@@ -56,13 +56,44 @@ class GatewayRejected(SendError):
     """The gateway refused the SMS (bad token, number, content or credits)."""
 
 
-class SendRateLimited(SendError):
-    """Too many codes were asked for; nothing was sent."""
+class SendRefused(SendError):
+    """django-sms2fa refused to send (a limit, the budget, the region, a lockout
+    or a gateway known to be down): nothing reached the gateway."""
+
+
+class SendRateLimited(SendRefused):
+    """Too many codes were asked for (per user, IP or phone); nothing was sent."""
 
     user_message = _("Too many codes were requested. Please wait a few minutes and try again.")
 
 
-class ResendTooSoon(SendError):
+class BudgetExhausted(SendRefused):
+    """The site's daily SMS budget is spent."""
+
+    user_message = _(
+        "We cannot send codes right now. Please try again later or contact support."
+    )
+
+
+class RegionNotAllowed(SendRefused):
+    """The number is outside ``SMS2FA_ALLOWED_REGIONS``."""
+
+    user_message = _("We cannot send codes to numbers in this country.")
+
+
+class CircuitOpen(SendRefused):
+    """The gateway failed repeatedly; sends pause for ``SMS2FA_BREAKER_COOLDOWN``."""
+
+    user_message = _("The SMS service is not reachable right now. Please try again in a minute.")
+
+
+class LimitsUnavailable(SendRefused):
+    """The rate-limit cache cannot be reached; sends fail closed."""
+
+    user_message = _("We cannot send codes right now. Please try again in a few minutes.")
+
+
+class ResendTooSoon(SendRefused):
     """A code for this purpose was sent moments ago; nothing was sent."""
 
     user_message = _("A code was sent a moment ago. Please wait before requesting another.")
@@ -72,7 +103,7 @@ class ResendTooSoon(SendError):
         self.seconds = seconds
 
 
-class LockedOut(SendError):
+class LockedOut(SendRefused):
     """The user has had too many wrong codes; no code is sent until ``until``."""
 
     user_message = _("Too many wrong codes. For your security, codes are blocked for a while.")

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from . import challenges, clock, events
 from .challenges import ENROLL, LOGIN
-from .exceptions import LockedOut, SendError, SendRateLimited
+from .exceptions import LockedOut, SendError, SendRateLimited, SendRefused
 from .limits import send_limited
 from .lockout import locked_until
 from .models import Challenge, Phone, SecurityEvent
@@ -61,15 +61,21 @@ def _send(
     until = locked_until(user.pk)
     if until is not None:
         return LockedOut(until)
-    if send_limited(request, pending.user_id):
-        events.record(SecurityEvent.Kind.SEND_RATE_LIMITED, user=user, request=request,
-                      phone_masked=mask(number))
-        return SendRateLimited()
-    challenge, error = challenges.issue(
-        user=user, number=number, purpose=purpose, nonce=pending.nonce, request=request,
-        phone=phone,
-    )
+    try:
+        if send_limited(request, pending.user_id):
+            events.record(SecurityEvent.Kind.SEND_RATE_LIMITED, user=user, request=request,
+                          phone_masked=mask(number))
+            raise SendRateLimited()
+        challenge, error = challenges.issue(
+            user=user, number=number, purpose=purpose, nonce=pending.nonce, request=request,
+            phone=phone,
+        )
+    except SendRefused as refusal:
+        pending.notice = str(refusal.user_message)
+        pending.save(request.session)
+        return refusal
     pending.challenge_id = str(challenge.pk)
+    pending.notice = ""
     if error is None or error.may_have_been_sent:
         # Only a code that may be on its way starts the resend cooldown.
         pending.last_sent_at = clock.now().timestamp()

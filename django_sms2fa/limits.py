@@ -1,26 +1,65 @@
-"""Rate limits on sending and checking codes, enforced with django-ratelimit.
+"""Rate limits on sending and checking codes, enforced with django-ratelimit,
+and the client IP they count by.
 
 The rates are settings (``SMS2FA_SEND_RATE_USER`` ...); the counters live in the
 cache named by django-ratelimit's ``RATELIMIT_USE_CACHE``. If that cache fails,
-the limit counts as hit: a broken cache must not open the door to SMS floods or
-code guessing.
+``LimitsUnavailable`` is raised: a broken cache must not open the door to SMS
+floods or code guessing, so callers refuse the request.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
 from .conf import app_settings
+from .exceptions import LimitsUnavailable
 
 logger = logging.getLogger(__name__)
 
+_RATE = re.compile(r"(\d+)/(\d*)([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"5/10m"`` -> (5, 600): django-ratelimit's rate format."""
+    match = _RATE.fullmatch(rate)
+    if match is None:
+        raise ImproperlyConfigured(f"Rate {rate!r} is not like '5/10m'.")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _UNITS[unit]
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
 
 def client_ip(request: HttpRequest) -> str:
-    """The address limits and logs use for the client."""
-    return request.META.get("REMOTE_ADDR") or ""
+    """The client's address for limits and logs.
+
+    ``REMOTE_ADDR`` unless a trusted proxy is configured: either the header it
+    sets (``SMS2FA_CLIENT_IP_HEADER``) or the X-Forwarded-For entry added by the
+    outermost of ``SMS2FA_TRUSTED_PROXY_COUNT`` proxies. Entries to the left of
+    that one are the client's own to forge and are never used.
+    """
+    remote = request.META.get("REMOTE_ADDR") or ""
+    header = app_settings.CLIENT_IP_HEADER
+    if header:
+        return _valid_ip(request.META.get(header, "")) or remote
+    count = app_settings.TRUSTED_PROXY_COUNT
+    if count:
+        hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= count:
+            return _valid_ip(hops[-count]) or remote
+    return remote
 
 
 def _hit(request: HttpRequest, group: str, rate: str, value: str) -> bool:
@@ -28,20 +67,29 @@ def _hit(request: HttpRequest, group: str, rate: str, value: str) -> bool:
         return is_ratelimited(
             request, group=group, key=lambda _group, _request: value, rate=rate, increment=True
         )
-    except Exception:  # the cache is down: fail closed
-        logger.exception("sms2fa: rate-limit cache failed; refusing %s", group)
-        return True
+    except Exception as exc:  # the cache is down: fail closed
+        logger.error("sms2fa: rate-limit cache failed (%s); refusing %s", type(exc).__name__, group)
+        raise LimitsUnavailable() from None
 
 
-def send_limited(request: HttpRequest, user_id: str) -> bool:
-    """Count a send for this user and IP; True if either is over its rate."""
-    return _hit(request, "sms2fa.send.user", app_settings.SEND_RATE_USER, user_id) or _hit(
+def send_limited(request: HttpRequest, key: str) -> bool:
+    """Count a send for this user (or number) and IP; True if either is over its rate.
+
+    Raises ``LimitsUnavailable`` if the rate-limit cache cannot be reached.
+    """
+    return _hit(request, "sms2fa.send.user", app_settings.SEND_RATE_USER, key) or _hit(
         request, "sms2fa.send.ip", app_settings.SEND_RATE_IP, client_ip(request)
     )
 
 
-def verify_limited(request: HttpRequest, user_id: str) -> bool:
-    """Count a code check for this user and IP; True if either is over its rate."""
-    return _hit(request, "sms2fa.verify.user", app_settings.VERIFY_RATE_USER, user_id) or _hit(
-        request, "sms2fa.verify.ip", app_settings.VERIFY_RATE_IP, client_ip(request)
-    )
+def verify_limited(request: HttpRequest, key: str) -> bool:
+    """Count a code check for this user and IP; True if either is over its rate.
+
+    A cache failure counts as over the rate (no code is checked without limits).
+    """
+    try:
+        return _hit(request, "sms2fa.verify.user", app_settings.VERIFY_RATE_USER, key) or _hit(
+            request, "sms2fa.verify.ip", app_settings.VERIFY_RATE_IP, client_ip(request)
+        )
+    except LimitsUnavailable:
+        return True

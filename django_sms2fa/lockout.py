@@ -1,21 +1,27 @@
 """Per-user lockout after repeated wrong codes, counted in the database.
 
 Every wrong code or recovery code is a row in the security log, so the count
-is exact across processes and hosts and survives a cache flush.
+survives a cache flush; an attempt is counted as a failure when it is claimed,
+under the user's gate row, so the count is exact across processes and hosts.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Q
+from django.core.mail import send_mail
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
 
-from . import clock, events, signals
+from . import clock, events, gates, signals
 from .conf import app_settings
-from .models import Challenge, SecurityEvent
+from .models import Challenge, Phone, SecurityEvent
+
+logger = logging.getLogger(__name__)
 
 FAILURE_KINDS = (SecurityEvent.Kind.WRONG_CODE, SecurityEvent.Kind.WRONG_RECOVERY_CODE)
 
@@ -24,42 +30,107 @@ def locked_until(user_id: Any) -> datetime | None:
     """When the user's lockout ends, or None if they are not locked out."""
     if user_id is None:
         return None
-    duration = timedelta(seconds=app_settings.LOCKOUT_DURATION)
-    since = clock.now() - duration
-    events = SecurityEvent.objects.filter(user_id=user_id, created_at__gte=since)
-    unlocked = events.filter(kind=SecurityEvent.Kind.UNLOCKED).aggregate(at=Max("created_at"))["at"]
-    if unlocked is not None:
-        events = events.filter(created_at__gt=unlocked)
-    totals = events.aggregate(
+    totals = _window(user_id).aggregate(
         failures=Count("pk", filter=Q(kind__in=FAILURE_KINDS)),
         last=Max("created_at", filter=Q(kind__in=FAILURE_KINDS)),
     )
     if totals["failures"] < app_settings.LOCKOUT_FAILURES:
         return None
-    return totals["last"] + duration
+    return totals["last"] + timedelta(seconds=app_settings.LOCKOUT_DURATION)
 
 
-def record_failure(
+def _window(user_id: Any) -> QuerySet:
+    """The user's log entries that count now: within the lockout duration, after any unlock."""
+    since = clock.now() - timedelta(seconds=app_settings.LOCKOUT_DURATION)
+    entries = SecurityEvent.objects.filter(user_id=user_id, created_at__gte=since)
+    unlocked = entries.filter(kind=SecurityEvent.Kind.UNLOCKED).aggregate(at=Max("created_at"))["at"]
+    return entries.filter(created_at__gt=unlocked) if unlocked is not None else entries
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A claimed attempt: counted as a failure until ``settle`` says it succeeded."""
+
+    event: SecurityEvent
+    #: This attempt, if it fails, is the one that locks the user out.
+    locks: bool
+
+
+def claim_attempt(
     kind: str,
     *,
     user_id: Any,
     challenge: Challenge | None = None,
     request: HttpRequest | None = None,
+) -> Attempt | None:
+    """Count an attempt of ``kind`` as a failure before the code is checked, or
+    return None if the user is locked out.
+
+    Must run in the transaction that claims the attempt. The user's gate row
+    makes the count and the insert one step for all processes, so however many
+    attempts race, exactly ``SMS2FA_LOCKOUT_FAILURES`` of them are checked.
+    """
+    gates.lock(f"user:{user_id}", clock.now())
+    failures = _window(user_id).filter(kind__in=FAILURE_KINDS).count()
+    if failures >= app_settings.LOCKOUT_FAILURES:
+        return None
+    event = events.write(kind, user=user_id, challenge=challenge, request=request)
+    return Attempt(event, locks=failures + 1 >= app_settings.LOCKOUT_FAILURES)
+
+
+def settle(
+    attempt: Attempt,
+    ok: bool,
+    *,
+    ok_kind: str,
+    request: HttpRequest | None = None,
     detail: str = "",
 ) -> datetime | None:
-    """Log a wrong code of ``kind``; return the lockout's end if the user is now locked out."""
-    events.record(kind, user=user_id, challenge=challenge, request=request, detail=detail)
-    until = locked_until(user_id)
-    if until is not None:
-        events.record(
-            SecurityEvent.Kind.LOCKED_OUT, user=user_id, challenge=challenge, request=request,
-            detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}",
-        )
-        user = get_user_model()._default_manager.filter(pk=user_id).first()
-        signals.user_locked_out.send(get_user_model(), user=user, until=until, request=request)
+    """Record how a claimed attempt ended; return the lockout's end if it locked the user."""
+    event = attempt.event
+    if ok:
+        event.kind, event.detail = ok_kind, detail[:255]
+        event.save(update_fields=["kind", "detail"])
+        events.publish(event, request)
+        return None
+    if detail:
+        event.detail = detail[:255]
+        event.save(update_fields=["detail"])
+    events.publish(event, request)
+    if not attempt.locks:
+        return None
+    until = locked_until(event.user_id)
+    events.record(
+        SecurityEvent.Kind.LOCKED_OUT, user=event.user_id, challenge=event.challenge,
+        request=request, detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}" if until else "",
+    )
+    user = get_user_model()._default_manager.filter(pk=event.user_id).first()
+    signals.user_locked_out.send(get_user_model(), user=user, until=until, request=request)
+    if user is not None and until is not None and app_settings.NOTIFY_ON_LOCKOUT:
+        notify_locked_out(user, until)
     return until
 
 
 def unlock(user: Any, *, actor: str) -> None:
     """Lift a user's lockout now (an admin action); earlier failures stop counting."""
     events.record(SecurityEvent.Kind.UNLOCKED, user=user, detail=f"by {actor}")
+
+
+def notify_locked_out(user: Any, until: datetime) -> None:
+    """Tell the user: someone who knows their password may be trying codes."""
+    from .enrollment import send_notice  # enrollment imports this module
+
+    text = (
+        "Several wrong sign-in codes were entered for your account, so sign-in with a "
+        f"code is blocked until {until:%H:%M} UTC. If this was not you, change your password."
+    )
+    email = getattr(user, "email", "")
+    if email:
+        try:
+            send_mail("Sign-in blocked after wrong codes", text, None, [email])
+            return
+        except Exception:
+            logger.exception("sms2fa: lockout email failed")
+    phone = Phone.objects.filter(user=user, confirmed=True).first()
+    if phone is not None:
+        send_notice(phone.number, text)

@@ -130,6 +130,8 @@ class SecurityEvent(models.Model):
         PHONE_SET_BY_ADMIN = "phone_set_by_admin", _("phone set by support")
         PHONE_RESET_BY_ADMIN = "phone_reset_by_admin", _("phone reset by an admin")
         BROWSER_REMEMBERED = "browser_remembered", _("browser remembered")
+        SEND_REFUSED = "send_refused", _("send refused (limit, budget, region or gateway down)")
+        ALERT = "alert", _("alert threshold crossed")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     user = models.ForeignKey(
@@ -153,6 +155,7 @@ class SecurityEvent(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "kind", "-created_at"], name="sms2fa_event_user_kind"),
+            models.Index(fields=["kind", "-created_at"], name="sms2fa_event_kind"),
         ]
 
     def __str__(self) -> str:
@@ -178,3 +181,18 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class SendGate(models.Model):
+    """A row that serialises sends for one key ("phone:<hash>") or counts the
+    SMS of one day ("day:2026-11-26") for the budget. See ``quota``."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    touched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("send gate")
+
+    def __str__(self) -> str:
+        return self.key

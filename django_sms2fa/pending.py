@@ -40,6 +40,9 @@ class PendingLogin:
     #: "code" (a confirmed phone gets a code) or "enroll" (the policy requires a
     #: phone the user does not have yet).
     phase: str = "code"
+    #: Why the last send was refused (a limit, the budget, the gateway paused),
+    #: as shown to the user; empty once a code goes out.
+    notice: str = ""
 
     @classmethod
     def start(

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 
 from . import clock, events, signals
 from .codes import MAX_INPUT_LENGTH, check_code, hash_code
-from .lockout import locked_until, record_failure
+from .lockout import claim_attempt, locked_until, settle
 from .models import RecoveryCode, SecurityEvent
 
 # No 0/o, 1/l/i: codes are read off paper and typed on phones.
@@ -102,16 +102,18 @@ def use(user_id: Any, normalised: str) -> bool:
 
 def redeem(user: Any, normalised: str, request: HttpRequest | None = None) -> Redemption:
     """Use a recovery code of ``user``, with the lockout and the security log."""
-    until = locked_until(user.pk)
-    if until is not None:
-        return Redemption(False, locked_until=until)
-    if not use(user.pk, normalised):
-        until = record_failure(
+    with transaction.atomic():
+        attempt = claim_attempt(
             SecurityEvent.Kind.WRONG_RECOVERY_CODE, user_id=user.pk, request=request
         )
+    if attempt is None:
+        return Redemption(False, locked_until=locked_until(user.pk))
+    if not use(user.pk, normalised):
+        until = settle(attempt, False, ok_kind=SecurityEvent.Kind.RECOVERY_CODE_USED,
+                       request=request)
         return Redemption(False, locked_until=until)
     left = remaining(user.pk)
-    events.record(SecurityEvent.Kind.RECOVERY_CODE_USED, user=user, request=request,
-                  detail=f"{left} left")
+    settle(attempt, True, ok_kind=SecurityEvent.Kind.RECOVERY_CODE_USED, request=request,
+           detail=f"{left} left")
     signals.recovery_code_used.send(RecoveryCode, user=user, remaining=left, request=request)
     return Redemption(True, remaining=left)

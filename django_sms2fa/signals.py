@@ -41,3 +41,8 @@ recovery_codes_created = Signal()
 
 #: A browser was remembered and will skip the code. Arguments: ``user``, ``request``.
 browser_remembered = Signal()
+
+#: Any entry written to the security log (each kind above, plus sends refused by
+#: a limit or the budget, rate-limit hits and alerts). Arguments: ``event`` (a
+#: ``SecurityEvent``), ``request`` (may be None).
+security_event = Signal()

@@ -63,9 +63,11 @@ def send_code(
 ) -> Challenge:
     """Send a code for ``purpose`` to ``user``'s confirmed phone, or to ``phone_number``.
 
-    Raises ``SendError`` (``ResendTooSoon``, ``LockedOut``, ``SendRateLimited``,
-    or the gateway's error, after recording it on the challenge), ``NoPhone``, or
-    ``InvalidPhoneNumber`` for a number that does not parse.
+    Raises ``SendError``: a ``SendRefused`` (``ResendTooSoon``, ``LockedOut``,
+    ``SendRateLimited``, ``BudgetExhausted``, ``RegionNotAllowed``, ``CircuitOpen``,
+    ``LimitsUnavailable``) when nothing was sent, or the gateway's error, after
+    recording it on the challenge. Also ``NoPhone``, or ``InvalidPhoneNumber``
+    for a number that does not parse.
     """
     _check_purpose(purpose, _internal)
     if phone is not None:

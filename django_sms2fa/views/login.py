@@ -19,7 +19,7 @@ from .. import challenges, events, recovery, signals
 from ..challenges import Outcome
 from ..conf import app_settings
 from ..enrollment import confirm_phone, prepare_phone
-from ..exceptions import SendRateLimited
+from ..exceptions import SendRateLimited, SendRefused
 from ..flow import (
     complete_login,
     pending_challenge,
@@ -59,6 +59,7 @@ class PendingLoginView(View):
     def context(self, form: CodeForm | None = None, error: str = "") -> dict[str, Any]:
         challenge = pending_challenge(self.pending)
         refused = challenges.state(challenge, self.pending.user_id)
+        error = error or self.pending.notice
         # Before any code is sent, the enrollment page shows its phone form instead.
         if not error and refused is not None and (
             challenge is not None or refused.outcome is Outcome.LOCKED or self.phase == "code"
@@ -144,8 +145,9 @@ class ResendView(PendingLoginView):
         ):
             return self.render_step()
         error = send_login_code(request, self.pending)
-        if isinstance(error, SendRateLimited):
-            return self.render_step(status=429, error=str(error.user_message))
+        if isinstance(error, SendRefused):
+            status = 429 if isinstance(error, SendRateLimited) else 200
+            return self.render_step(status=status, error=messages.for_send_error(error))
         return HttpResponseRedirect(reverse("sms2fa:verify"))
 
 
