@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django.core.cache import caches
 
+from . import clock
 from .conf import app_settings
 from .exceptions import GatewayBadResponse, GatewayTimeout, GatewayUnavailable, SendError
 
@@ -28,7 +29,8 @@ def _cache():
 
 def is_open() -> bool:
     try:
-        return bool(_cache().get(OPEN_KEY))
+        until = _cache().get(OPEN_KEY)
+        return until is not None and until > clock.now().timestamp()
     except Exception:
         # The rate limits fail closed on a cache outage already; the breaker
         # only saves the gateway from load and may stay quiet here.
@@ -45,7 +47,8 @@ def record(error: SendError | None) -> None:
         cache.add(FAILURES_KEY, 0, timeout=app_settings.BREAKER_COOLDOWN * 10)
         failures = cache.incr(FAILURES_KEY)
         if failures >= app_settings.BREAKER_FAILURES:
-            cache.set(OPEN_KEY, 1, timeout=app_settings.BREAKER_COOLDOWN)
+            cooldown = app_settings.BREAKER_COOLDOWN
+            cache.set(OPEN_KEY, clock.now().timestamp() + cooldown, timeout=cooldown)
             cache.delete(FAILURES_KEY)
             logger.warning("sms2fa: gateway failed %d times in a row; pausing sends for %d s",
                            failures, app_settings.BREAKER_COOLDOWN)
