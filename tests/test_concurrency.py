@@ -98,3 +98,30 @@ def test_settings_match_the_requested_services():
 
     assert connection.vendor == "postgresql"
     assert type(caches["default"]).__name__ == "RedisCache"
+
+
+def test_lockout_counter_is_exact_under_parallel_failures(user, settings):
+    settings.SMS2FA_LOCKOUT_FAILURES = 7
+    settings.SMS2FA_SEND_RATE_PHONE = "100/m"
+    phone = challenges.confirmed_phone(user.pk)
+    issued = []
+    for nonce in ("a", "b", "c"):  # three sessions, 15 attempts between them
+        challenge, error = challenges.issue(user=user, number=phone.number, purpose="login",
+                                           nonce=nonce)
+        assert error is None
+        issued.append((challenge.pk, code_from(outbox[-1])))
+
+    def guess(i):
+        pk, code = issued[i % 3]
+        return challenges.verify(Challenge.objects.get(pk=pk), wrong_code(code)).outcome
+
+    outcomes = run_in_parallel(guess, count=THREADS + 6)
+    from django_sms2fa.models import SecurityEvent
+
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.WRONG_CODE).count() == 7
+    assert sum(Challenge.objects.filter(user=user).values_list("attempts", flat=True)) == 7
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.LOCKED_OUT).count() == 1
+    assert Outcome.VERIFIED not in outcomes
+    # Locked: even the right code is refused now.
+    pk, code = issued[0]
+    assert challenges.verify(Challenge.objects.get(pk=pk), code).outcome is Outcome.LOCKED
