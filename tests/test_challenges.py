@@ -339,4 +339,10 @@ def test_broken_rate_limit_cache_fails_closed(client, user, settings):
     settings.RATELIMIT_USE_CACHE = "broken"
     password_step(client)
     assert outbox == []
-    assert client.get("/2fa/verify/").status_code == 200
+    page = client.get("/2fa/verify/")
+    assert page.status_code == 200
+    assert b"We cannot send codes right now" in page.content
+    # Nor is any code checked without its limits.
+    response = client.post("/2fa/verify/", {"code": "123456"})
+    assert response.status_code == 429
+    assert not signed_in(client)
