@@ -109,6 +109,9 @@ def _issue(
     if breaker.is_open():
         raise CircuitOpen("gateway paused after repeated failures")
     check_region(number)
+    to_confirmed = user is not None and Phone.objects.filter(
+        user=user, confirmed=True, number=number
+    ).exists()
     now = clock.now()
     challenge = Challenge(
         id=uuid.uuid4(),
@@ -117,6 +120,7 @@ def _issue(
         session_ref=session_ref(nonce),
         phone=phone,
         phone_key=phone_key(number),
+        to_confirmed=to_confirmed,
         phone_masked=mask(number),
         max_attempts=app_settings.MAX_ATTEMPTS,
         created_at=now,
@@ -127,7 +131,7 @@ def _issue(
     code = generate_code(app_settings.CODE_LENGTH)
     challenge.code_hash = hash_code(code, challenge.binding)
     with transaction.atomic():
-        reserve_send(challenge.phone_key)
+        reserve_send(challenge.phone_key, to_confirmed=to_confirmed, purpose=purpose)
         earlier = Challenge.objects.select_for_update().filter(
             user=user, purpose=purpose, session_ref=challenge.session_ref, status=Challenge.Status.PENDING
         )
@@ -169,8 +173,15 @@ def _deliver(
     return None
 
 
+def site_domain(request: HttpRequest | None) -> str:
+    """``SMS2FA_DOMAIN``, or the request's host (validated by ``ALLOWED_HOSTS``)."""
+    if app_settings.DOMAIN:
+        return app_settings.DOMAIN
+    return request.get_host().rsplit(":", 1)[0] if request is not None else ""
+
+
 def render_message(code: str, request: HttpRequest | None) -> str:
-    domain = request.get_host().rsplit(":", 1)[0] if request is not None else ""
+    domain = site_domain(request)
     return app_settings.MESSAGE_TEMPLATE.format(
         code=code,
         site_name=app_settings.SITE_NAME or domain,

@@ -45,7 +45,14 @@ class AppSettings:
     SEND_RATE_PHONE = Setting(
         "5/10m", "Sends per phone number (all spellings), counted in the database."
     )
+    ENROLL_RATE_PHONE = Setting(
+        "3/h", "Sends per number not yet confirmed (enrollment, sign-up checks), in the database."
+    )
     DAILY_SMS_BUDGET = Setting(1000, "SMS the whole site may send per day; None for no cap.")
+    DAILY_UNCONFIRMED_BUDGET = Setting(
+        200, "Of those, SMS to numbers not yet confirmed; None for no separate cap."
+    )
+    DOMAIN = Setting("", "Domain for the SMS text and its WebOTP line; empty: the request's host.")
     TRUSTED_PROXY_COUNT = Setting(0, "Proxies in front of Django that append X-Forwarded-For.")
     CLIENT_IP_HEADER = Setting("", "request.META key a trusted proxy sets to the client IP.")
     BREAKER_FAILURES = Setting(5, "Gateway failures in a row that stop sends for a while.")

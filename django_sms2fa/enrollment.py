@@ -84,9 +84,10 @@ def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "")
 
 def notify(number: str, change: str, request: HttpRequest | None) -> None:
     """Tell the holder of ``number`` that it no longer guards the account. Best effort."""
-    domain = request.get_host().rsplit(":", 1)[0] if request is not None else ""
+    from .challenges import site_domain
+
     send_notice(number, app_settings.NOTICE_TEMPLATE.format(
-        site_name=app_settings.SITE_NAME or domain, change=change
+        site_name=app_settings.SITE_NAME or site_domain(request), change=change
     ))
 
 

@@ -1,8 +1,11 @@
-"""Per-user lockout after repeated wrong codes, counted in the database.
+"""Per-user lockout after consecutive wrong codes, counted in the database.
 
-Every wrong code or recovery code is a row in the security log, so the count
-survives a cache flush; an attempt is counted as a failure when it is claimed,
-under the user's gate row, so the count is exact across processes and hosts.
+Wrong codes and recovery codes count from the user's last success, unlock or
+lockout: there is no time window for a patient attacker to wait out. Reaching
+``SMS2FA_LOCKOUT_FAILURES`` locks code sign-in for ``SMS2FA_LOCKOUT_DURATION``,
+doubled for each earlier lockout in the past day (at most a day). An attempt is
+counted as a failure when it is claimed, under the user's gate row, so the count
+is exact across processes and hosts, and survives any cache flush.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
 
 from . import clock, events, gates, signals
@@ -26,25 +28,45 @@ logger = logging.getLogger(__name__)
 FAILURE_KINDS = (SecurityEvent.Kind.WRONG_CODE, SecurityEvent.Kind.WRONG_RECOVERY_CODE)
 
 
+#: Entries after which failures count afresh.
+ANCHOR_KINDS = (
+    SecurityEvent.Kind.VERIFIED,
+    SecurityEvent.Kind.RECOVERY_CODE_USED,
+    SecurityEvent.Kind.UNLOCKED,
+    SecurityEvent.Kind.LOCKED_OUT,
+)
+MAX_LOCKOUT = timedelta(days=1)
+
+
+def _anchor(user_id: Any) -> dict | None:
+    return (
+        SecurityEvent.objects.filter(user_id=user_id, kind__in=ANCHOR_KINDS)
+        .order_by("-created_at", "-pk")
+        .values("kind", "created_at", "until")
+        .first()
+    )
+
+
+def _locked(anchor: dict | None) -> datetime | None:
+    if anchor is None or anchor["kind"] != SecurityEvent.Kind.LOCKED_OUT:
+        return None
+    until = anchor["until"]
+    return until if until is not None and until > clock.now() else None
+
+
 def locked_until(user_id: Any) -> datetime | None:
     """When the user's lockout ends, or None if they are not locked out."""
     if user_id is None:
         return None
-    totals = _window(user_id).aggregate(
-        failures=Count("pk", filter=Q(kind__in=FAILURE_KINDS)),
-        last=Max("created_at", filter=Q(kind__in=FAILURE_KINDS)),
-    )
-    if totals["failures"] < app_settings.LOCKOUT_FAILURES:
-        return None
-    return totals["last"] + timedelta(seconds=app_settings.LOCKOUT_DURATION)
+    return _locked(_anchor(user_id))
 
 
-def _window(user_id: Any) -> QuerySet:
-    """The user's log entries that count now: within the lockout duration, after any unlock."""
-    since = clock.now() - timedelta(seconds=app_settings.LOCKOUT_DURATION)
-    entries = SecurityEvent.objects.filter(user_id=user_id, created_at__gte=since)
-    unlocked = entries.filter(kind=SecurityEvent.Kind.UNLOCKED).aggregate(at=Max("created_at"))["at"]
-    return entries.filter(created_at__gt=unlocked) if unlocked is not None else entries
+def _lockout_length(user_id: Any) -> timedelta:
+    since = clock.now() - timedelta(days=1)
+    earlier = SecurityEvent.objects.filter(
+        user_id=user_id, kind=SecurityEvent.Kind.LOCKED_OUT, created_at__gte=since
+    ).count()
+    return min(timedelta(seconds=app_settings.LOCKOUT_DURATION) * 2**earlier, MAX_LOCKOUT)
 
 
 @dataclass(frozen=True)
@@ -71,9 +93,13 @@ def claim_attempt(
     attempts race, exactly ``SMS2FA_LOCKOUT_FAILURES`` of them are checked.
     """
     gates.lock(f"user:{user_id}", clock.now())
-    failures = _window(user_id).filter(kind__in=FAILURE_KINDS).count()
-    if failures >= app_settings.LOCKOUT_FAILURES:
+    anchor = _anchor(user_id)
+    if _locked(anchor) is not None:
         return None
+    failures = SecurityEvent.objects.filter(user_id=user_id, kind__in=FAILURE_KINDS)
+    if anchor is not None:
+        failures = failures.filter(created_at__gt=anchor["created_at"])
+    failures = failures.count()
     event = events.write(kind, user=user_id, challenge=challenge, request=request)
     return Attempt(event, locks=failures + 1 >= app_settings.LOCKOUT_FAILURES)
 
@@ -99,14 +125,17 @@ def settle(
     events.publish(event, request)
     if not attempt.locks:
         return None
-    until = locked_until(event.user_id)
-    events.record(
+    until = clock.now() + _lockout_length(event.user_id)
+    locked = events.write(
         SecurityEvent.Kind.LOCKED_OUT, user=event.user_id, challenge=event.challenge,
-        request=request, detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}" if until else "",
+        request=request, detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}",
     )
+    locked.until = until
+    locked.save(update_fields=["until"])
+    events.publish(locked, request)
     user = get_user_model()._default_manager.filter(pk=event.user_id).first()
     signals.user_locked_out.send(get_user_model(), user=user, until=until, request=request)
-    if user is not None and until is not None and app_settings.NOTIFY_ON_LOCKOUT:
+    if user is not None and app_settings.NOTIFY_ON_LOCKOUT:
         notify_locked_out(user, until)
     return until
 

@@ -76,6 +76,10 @@ class Challenge(models.Model):
     )
     #: A keyed hash of the E.164 number: counts sends per phone without storing it.
     phone_key = models.CharField(max_length=64, editable=False)
+    #: Sent to a user's confirmed phone (login, step-up), as opposed to a number
+    #: being enrolled or checked: the two are limited separately, so nobody can
+    #: spend a user's login quota by enrolling their number elsewhere.
+    to_confirmed = models.BooleanField(default=True)
     phone_masked = models.CharField(_("phone"), max_length=32)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -95,7 +99,9 @@ class Challenge(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="sms2fa_chal_user_created"),
-            models.Index(fields=["phone_key", "-created_at"], name="sms2fa_chal_phone_created"),
+            models.Index(
+                fields=["phone_key", "to_confirmed", "-created_at"], name="sms2fa_chal_phone_created"
+            ),
             models.Index(fields=["-created_at"], name="sms2fa_chal_created"),
             models.Index(fields=["status", "-created_at"], name="sms2fa_chal_status"),
         ]
@@ -148,6 +154,8 @@ class SecurityEvent(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
     detail = models.CharField(max_length=255, blank=True)
+    #: For a lockout: when it ends.
+    until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import clock, gates
 from .conf import app_settings
-from .exceptions import BudgetExhausted, RegionNotAllowed, SendRateLimited
+from .exceptions import BudgetExhausted, RegionNotAllowed, ResendTooSoon, SendRateLimited
 from .limits import parse_rate
 from .models import Challenge, SendGate
 
@@ -29,35 +29,56 @@ def check_region(number: str) -> None:
         raise RegionNotAllowed(f"region {region} not allowed")
 
 
-def reserve_send(phone_key: str) -> None:
+def reserve_send(phone_key: str, *, to_confirmed: bool, purpose: str) -> None:
     """Count one SMS to the phone ``phone_key`` and against today's budget, or raise.
 
-    Call inside ``transaction.atomic()`` together with the insert of the challenge.
+    Sends to a user's confirmed phone and sends to numbers being enrolled or
+    checked are limited apart (``SMS2FA_SEND_RATE_PHONE``, ``SMS2FA_ENROLL_RATE_PHONE``),
+    so that enrolling someone else's number cannot use up their login codes.
+    A code for the same purpose to the same phone waits ``SMS2FA_RESEND_COOLDOWN``,
+    whichever session asks. Call inside ``transaction.atomic()`` together with the insert of the challenge.
     """
     now = clock.now()
-    limit, seconds = parse_rate(app_settings.SEND_RATE_PHONE)
-    gates.lock(f"phone:{phone_key}", now)
-    recent = Challenge.objects.filter(
-        phone_key=phone_key, created_at__gt=now - timedelta(seconds=seconds)
-    ).count()
+    rate = app_settings.SEND_RATE_PHONE if to_confirmed else app_settings.ENROLL_RATE_PHONE
+    limit, seconds = parse_rate(rate)
+    gates.lock(f"phone:{int(to_confirmed)}:{phone_key}", now)
+    sent = Challenge.objects.filter(phone_key=phone_key, to_confirmed=to_confirmed)
+    # A send the gateway surely did not take starts no cooldown: the user may retry.
+    latest = (
+        sent.filter(purpose=purpose).exclude(delivery=Challenge.Delivery.FAILED)
+        .order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    if latest is not None:
+        wait = app_settings.RESEND_COOLDOWN - (now - latest).total_seconds()
+        if wait > 0:
+            raise ResendTooSoon(int(wait + 0.999))
+    recent = sent.filter(created_at__gt=now - timedelta(seconds=seconds)).count()
     if recent >= limit:
         raise SendRateLimited(f"{recent} codes to this phone in {seconds} s")
+    if not to_confirmed:
+        _take(f"day-unconfirmed:{_today(now)}", app_settings.DAILY_UNCONFIRMED_BUDGET, now)
     take_budget(now)
 
 
 def take_budget(now: datetime | None = None) -> None:
     """Count one SMS against today's ``SMS2FA_DAILY_SMS_BUDGET`` or raise ``BudgetExhausted``."""
-    budget = app_settings.DAILY_SMS_BUDGET
+    now = now or clock.now()
+    _take(f"day:{_today(now)}", app_settings.DAILY_SMS_BUDGET, now)
+
+
+def _today(now: datetime) -> str:
+    return timezone.localdate(now).isoformat()
+
+
+def _take(key: str, budget: int | None, now: datetime) -> None:
     if budget is None:
         return
-    now = now or clock.now()
-    key = f"day:{timezone.localdate(now).isoformat()}"
     gates.lock(key, now)
     if not SendGate.objects.filter(key=key, count__lt=budget).update(count=F("count") + 1):
-        raise BudgetExhausted(f"daily budget of {budget} SMS spent")
+        raise BudgetExhausted(f"budget {key} of {budget} SMS spent")
 
 
 def spent_today() -> int:
-    key = f"day:{timezone.localdate(clock.now()).isoformat()}"
+    key = f"day:{_today(clock.now())}"
     gate = SendGate.objects.filter(key=key).first()
     return gate.count if gate else 0

@@ -26,9 +26,10 @@ def sign_in_attempts(client_class, username, times):
 
 @pytest.fixture
 def loose_cache_limits(settings):
-    """Leave only the database-counted limits in play."""
+    """Leave only the database-counted per-phone limit and budget in play."""
     settings.SMS2FA_SEND_RATE_USER = "1000/m"
     settings.SMS2FA_SEND_RATE_IP = "1000/m"
+    settings.SMS2FA_RESEND_COOLDOWN = 0
 
 
 def test_per_phone_limit_holds_across_sessions_and_spellings(
@@ -56,6 +57,45 @@ def test_per_phone_limit_window_slides(client, user, loose_cache_limits, frozen_
     frozen_clock.advance(601)
     sign_in_attempts(type(client), "alice", 1)
     assert len(outbox) == 6
+
+
+def test_cooldown_per_phone_and_purpose_holds_across_sessions(client, user, frozen_clock):
+    """A replayed or fresh session does not get around the resend cooldown."""
+    sign_in_attempts(type(client), "alice", 3)
+    assert len(outbox) == 1
+    password_step(client)
+    assert b"A code was sent a moment ago" in client.get("/2fa/verify/").content
+    frozen_clock.advance(61)
+    sign_in_attempts(type(client), "alice", 1)
+    assert len(outbox) == 2
+
+
+def test_enrolling_a_victims_number_cannot_use_up_their_login_codes(
+    client, user, plain_user, loose_cache_limits
+):
+    """Enrollment sends to a number are limited apart from codes to a confirmed phone."""
+    password_step(client, username="bob")
+    for _ in range(6):
+        client.post("/2fa/setup/phone/", {"phone_number": "0917 123 4567"})  # alice's number
+    assert len(outbox) == 3  # SMS2FA_ENROLL_RATE_PHONE: 3 an hour
+    victim = type(client)()
+    password_step(victim)
+    assert len(outbox) == 4 and outbox[-1].to == "+639171234567"
+
+
+def test_unconfirmed_numbers_have_their_own_share_of_the_budget(
+    client, user, django_user_model, settings, loose_cache_limits
+):
+    settings.SMS2FA_DAILY_SMS_BUDGET = 10
+    settings.SMS2FA_DAILY_UNCONFIRMED_BUDGET = 2
+    for i in range(4):
+        u = django_user_model.objects.create_user(f"spammer{i}", password=PASSWORD)
+        password_step(client, username=f"spammer{i}")
+        client.post("/2fa/setup/phone/", {"phone_number": f"0917 555 000{i}"})
+        client.post("/accounts/logout/")
+    assert len(outbox) == 2
+    password_step(type(client)())
+    assert len(outbox) == 3 and outbox[-1].to == "+639171234567"
 
 
 def test_refused_send_explains_itself(client, user, loose_cache_limits):

@@ -153,9 +153,10 @@ def test_resend_is_post_only(client, user):
     assert len(outbox) == 1
 
 
-def test_code_is_bound_to_its_session(client, user, django_user_model):
+def test_code_is_bound_to_its_session(client, user, frozen_clock):
     other = type(client)()
     password_step(client)
+    frozen_clock.advance(61)
     password_step(other)
     first_code, second_code = outbox[0], outbox[1]
     from django_sms2fa.testing import code_from
@@ -183,9 +184,10 @@ def test_code_is_bound_to_its_user(client, user, django_user_model):
         assert attacker.get("/whoami/").content == b"anonymous"
 
 
-def test_lockout_across_challenges(client, user, settings):
+def test_lockout_across_challenges(client, user, settings, frozen_clock):
     settings.SMS2FA_LOCKOUT_FAILURES = 7
     for _ in range(2):
+        frozen_clock.advance(61)
         password_step(client)
         for _ in range(5):
             client.post("/2fa/verify/", {"code": wrong_code(last_code())})
@@ -320,6 +322,7 @@ def test_verify_rate_limit(client, user, settings):
 
 def test_send_rate_limit_per_user(client, user, settings):
     settings.SMS2FA_SEND_RATE_USER = "2/h"
+    settings.SMS2FA_RESEND_COOLDOWN = 0
     for _ in range(4):
         password_step(client)
     assert len(outbox) == 2
@@ -346,3 +349,46 @@ def test_broken_rate_limit_cache_fails_closed(client, user, settings):
     response = client.post("/2fa/verify/", {"code": "123456"})
     assert response.status_code == 429
     assert not signed_in(client)
+
+
+def test_paced_guessing_is_locked_out_too(client, user, settings, frozen_clock):
+    """Failures count from the last success, not within a window an attacker can wait out."""
+    settings.SMS2FA_LOCKOUT_FAILURES = 6
+    for _ in range(3):
+        frozen_clock.advance(3600)
+        password_step(client)
+        for _ in range(2):
+            client.post("/2fa/verify/", {"code": wrong_code(last_code())})
+        client.post("/2fa/cancel/")
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.LOCKED_OUT).count() == 1
+
+
+def test_success_resets_the_failure_count(client, user, settings, frozen_clock):
+    settings.SMS2FA_LOCKOUT_FAILURES = 4
+    password_step(client)
+    for _ in range(3):
+        client.post("/2fa/verify/", {"code": wrong_code(last_code())})
+    client.post("/2fa/verify/", {"code": last_code()})
+    client.post("/accounts/logout/")
+    frozen_clock.advance(61)
+    password_step(client)
+    for _ in range(3):
+        client.post("/2fa/verify/", {"code": wrong_code(last_code())})
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.LOCKED_OUT).exists()
+
+
+def test_repeated_lockouts_last_longer(client, user, settings, frozen_clock):
+    from django_sms2fa.lockout import locked_until
+
+    settings.SMS2FA_LOCKOUT_FAILURES = 2
+    lengths = []
+    for _ in range(3):
+        password_step(client)
+        for _ in range(2):
+            client.post("/2fa/verify/", {"code": wrong_code(last_code())})
+        client.post("/2fa/cancel/")
+        until = locked_until(user.pk)
+        lengths.append((until - frozen_clock.current).total_seconds())
+        frozen_clock.current = until
+        frozen_clock.advance(1)
+    assert lengths == [900, 1800, 3600]

@@ -73,7 +73,7 @@ def test_errors_are_exceptions_with_user_messages(request_for, plain_user, setti
     assert excinfo.value.seconds == 60
     settings.SMS2FA_SENDER_OPTIONS = {"fail_with": "django_sms2fa.exceptions.GatewayUnavailable"}
     with pytest.raises(GatewayUnavailable) as excinfo:
-        verification.send_code(request_for(), "signup", phone_number="09171234567")
+        verification.send_code(request_for(), "signup", phone_number="09181234567")
     assert str(excinfo.value.user_message)
     assert Challenge.objects.filter(delivery=Challenge.Delivery.FAILED).count() == 1
 
