@@ -18,6 +18,15 @@ from .models import Challenge, Phone, SecurityEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django allows any lookup on the model's own fields in the changelist
+        # URL (?number__startswith=...), which would reveal full phone numbers
+        # and hashes one prefix at a time. Only the offered filters may be used.
+        allowed = {f if isinstance(f, str) else f[0] for f in self.list_filter}
+        if self.date_hierarchy:
+            allowed.add(self.date_hierarchy)
+        return lookup.split("__", 1)[0] in allowed
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

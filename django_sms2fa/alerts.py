@@ -2,8 +2,8 @@
 
 An alert is a WARNING on the ``django_sms2fa.alerts`` logger, an ``ALERT``
 security event, and optionally a call to ``SMS2FA_ALERT_HANDLER`` and a mail to
-the ``ADMINS``. Each fires once, when the site-wide count of a kind within its
-window reaches the threshold.
+the ``ADMINS``. Each fires once per window, when the site-wide count of a kind
+within its window reaches the threshold.
 """
 
 from __future__ import annotations
@@ -28,9 +28,14 @@ def check(event: SecurityEvent) -> None:
     threshold, seconds = rule
     since = clock.now() - timedelta(seconds=seconds)
     count = SecurityEvent.objects.filter(kind=event.kind, created_at__gte=since).count()
-    if count != threshold:
+    if count < threshold:
         return
-    text = f"sms2fa alert: {count} '{event.kind}' events in the last {seconds} s"
+    # Once per window and kind, however many events step past the threshold.
+    marker = f"sms2fa alert: kind {event.kind}"
+    if SecurityEvent.objects.filter(kind=SecurityEvent.Kind.ALERT, created_at__gte=since,
+                                    detail__startswith=marker).exists():
+        return
+    text = f"{marker}: {count} events in the last {seconds} s"
     logger.warning(text)
     SecurityEvent.objects.create(kind=SecurityEvent.Kind.ALERT, detail=text[:255],
                                  created_at=clock.now())

@@ -10,6 +10,7 @@ on PostgreSQL and SQLite alike.
 from __future__ import annotations
 
 import enum
+import logging
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -19,17 +20,26 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from . import breaker, clock, events, signals
 from .codes import check_code, generate_code, hash_code
 from .conf import app_settings
-from .exceptions import CircuitOpen, SendError, SendRateLimited, SendRefused
+from .exceptions import (
+    CircuitOpen,
+    GatewayBadResponse,
+    SendError,
+    SendRateLimited,
+    SendRefused,
+)
 from .limits import client_ip
 from .lockout import Attempt, claim_attempt, locked_until, settle
 from .models import Challenge, Phone, SecurityEvent
 from .phones import mask, phone_key
 from .quota import check_region, reserve_send
-from .senders import SMS, get_sender
+from .senders import SMS, SendResult, get_sender
+
+logger = logging.getLogger(__name__)
 
 LOGIN = "login"
 ENROLL = "enroll"
@@ -98,6 +108,7 @@ def issue(
         raise
 
 
+@sensitive_variables("code")
 def _issue(
     user: Any,
     number: str,
@@ -143,12 +154,26 @@ def _issue(
     return challenge, error
 
 
+@sensitive_variables("code", "message")
+def _send(message: SMS) -> SendResult:
+    """The sender's answer; whatever else a sender raises becomes a ``SendError``,
+    so a faulty or third-party sender never turns a login into a server error."""
+    try:
+        return get_sender().send(message)
+    except SendError:
+        raise
+    except Exception as exc:
+        logger.exception("sms2fa: the sender raised %s instead of a SendError", type(exc).__name__)
+        raise GatewayBadResponse(f"sender failed: {type(exc).__name__}") from None
+
+
+@sensitive_variables("code", "message")
 def _deliver(
     challenge: Challenge, number: str, code: str, request: HttpRequest | None
 ) -> SendError | None:
     message = SMS(to=number, body=render_message(code, request))
     try:
-        result = get_sender().send(message)
+        result = _send(message)
     except SendError as error:
         breaker.record(error)
         delivery = Challenge.Delivery.UNKNOWN if error.may_have_been_sent else Challenge.Delivery.FAILED
@@ -180,6 +205,7 @@ def site_domain(request: HttpRequest | None) -> str:
     return request.get_host().rsplit(":", 1)[0] if request is not None else ""
 
 
+@sensitive_variables("code")
 def render_message(code: str, request: HttpRequest | None) -> str:
     domain = site_domain(request)
     return app_settings.MESSAGE_TEMPLATE.format(

@@ -113,6 +113,15 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
             hint="Use django_sms2fa.senders.IPROGSender (or another real sender) in production.",
             id="sms2fa.E008",
         ))
+    if app_settings.SENDER not in DEV_SENDERS and not app_settings.IPROG_BASE_URL.startswith(
+        "https://"
+    ):
+        errors.append(checks.Error(
+            "SMS2FA_IPROG_BASE_URL is not https: the API token and every code would cross "
+            "the network in clear.",
+            hint="Use the https URL of the IPROG API.",
+            id="sms2fa.E013",
+        ))
     cache_name = getattr(settings, "RATELIMIT_USE_CACHE", "default")
     backend = settings.CACHES.get(cache_name, {}).get("BACKEND", "")
     if backend in UNSHARED_CACHES or not backend:
@@ -121,5 +130,41 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
             "between processes: each worker would count its own limits.",
             hint="Use Redis or Memcached for the cache named by RATELIMIT_USE_CACHE.",
             id="sms2fa.E009",
+        ))
+    return errors
+
+
+@checks.register(checks.Tags.security)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .limits import parse_rate
+    from .policy import CHOICES
+
+    errors: list[checks.CheckMessage] = []
+    if app_settings.REQUIRED not in CHOICES:
+        errors.append(checks.Error(
+            f"SMS2FA_REQUIRED is {app_settings.REQUIRED!r}; it must be one of {CHOICES}.",
+            id="sms2fa.E012",
+        ))
+    for name in ("SEND_RATE_PHONE", "ENROLL_RATE_PHONE", "SEND_RATE_USER", "SEND_RATE_IP",
+                 "VERIFY_RATE_USER", "VERIFY_RATE_IP"):
+        try:
+            parse_rate(getattr(app_settings, name))
+        except (ImproperlyConfigured, TypeError):
+            errors.append(checks.Error(
+                f"SMS2FA_{name} is not a rate like '5/10m'.", id="sms2fa.E012",
+            ))
+    if getattr(settings, "RATELIMIT_FAIL_OPEN", False):
+        errors.append(checks.Error(
+            "RATELIMIT_FAIL_OPEN is True: when the cache fails, the per-user and per-IP "
+            "limits on sending and checking codes would be lifted.",
+            hint="Remove RATELIMIT_FAIL_OPEN; django-sms2fa refuses sends while the cache is down.",
+            id="sms2fa.E011",
+        ))
+    if not app_settings.DOMAIN and "*" in settings.ALLOWED_HOSTS:
+        errors.append(checks.Error(
+            "ALLOWED_HOSTS accepts any host and SMS2FA_DOMAIN is empty: a forged Host header "
+            "would put an attacker's domain in the SMS and its WebOTP line.",
+            hint="Set SMS2FA_DOMAIN to your site's domain.",
+            id="sms2fa.E010",
         ))
     return errors

@@ -44,11 +44,23 @@ def prepare_phone(user: Any, raw_number: str) -> Phone:
         return Phone.objects.create(user=user, number=number, confirmed=False)
 
 
-def confirm_phone(phone: Phone, request: HttpRequest | None = None) -> Phone:
-    """Make ``phone`` the user's confirmed phone, replacing (and notifying) the old one."""
+class PhoneConfirmedMeanwhile(Exception):
+    """The user got a confirmed phone that this confirmation may not replace."""
+
+
+def confirm_phone(
+    phone: Phone, request: HttpRequest | None = None, *, may_replace: bool = False
+) -> Phone:
+    """Make ``phone`` the user's confirmed phone, replacing (and notifying) the old one.
+
+    Replacing a confirmed phone needs ``may_replace``: the caller's proof (a fresh
+    step-up) that the holder of the old phone agrees.
+    """
     user = phone.user
     with transaction.atomic():
         old = Phone.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if old is not None and not may_replace:
+            raise PhoneConfirmedMeanwhile()
         Phone.objects.filter(user=user).exclude(pk=phone.pk).delete()
         phone.confirmed = True
         phone.confirmed_at = clock.now()

@@ -9,7 +9,7 @@ from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
-from . import challenges, clock, events
+from . import challenges, clock, events, session
 from .challenges import ENROLL, LOGIN
 from .exceptions import LockedOut, SendError, SendRateLimited, SendRefused
 from .limits import send_limited
@@ -101,4 +101,6 @@ def complete_login(request: HttpRequest, pending: PendingLogin, user: Any) -> No
     finally:
         completing_login.reset(token)
     PendingLogin.clear(request.session)
+    # Nothing verified in this browser before the login counts for this user.
+    session.clear_step_ups(request.session)
     mark_verified(request.session, user, via="code")

@@ -72,13 +72,25 @@ def _hit(request: HttpRequest, group: str, rate: str, value: str) -> bool:
         raise LimitsUnavailable() from None
 
 
+def ip_key(ip: str) -> str:
+    """The key per-IP limits count by: the address, or its /64 for IPv6, since
+    one client commonly holds a whole /64."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
 def send_limited(request: HttpRequest, key: str) -> bool:
     """Count a send for this user (or number) and IP; True if either is over its rate.
 
     Raises ``LimitsUnavailable`` if the rate-limit cache cannot be reached.
     """
     return _hit(request, "sms2fa.send.user", app_settings.SEND_RATE_USER, key) or _hit(
-        request, "sms2fa.send.ip", app_settings.SEND_RATE_IP, client_ip(request)
+        request, "sms2fa.send.ip", app_settings.SEND_RATE_IP, ip_key(client_ip(request))
     )
 
 
@@ -89,7 +101,7 @@ def verify_limited(request: HttpRequest, key: str) -> bool:
     """
     try:
         return _hit(request, "sms2fa.verify.user", app_settings.VERIFY_RATE_USER, key) or _hit(
-            request, "sms2fa.verify.ip", app_settings.VERIFY_RATE_IP, client_ip(request)
+            request, "sms2fa.verify.ip", app_settings.VERIFY_RATE_IP, ip_key(client_ip(request))
         )
     except LimitsUnavailable:
         return True

@@ -8,15 +8,16 @@ from django.db import transaction
 
 from . import clock, events
 from .models import Phone, SecurityEvent
-from .phones import parse_phone
+from .enrollment import validate_number
 
 
 def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:
     """Give ``user`` ``raw_number`` as their confirmed phone, replacing any other.
 
-    Raises ``InvalidPhoneNumber`` for a number that does not parse.
+    Raises ``InvalidPhoneNumber`` for a number that does not parse, is not a
+    mobile number or is outside ``SMS2FA_ALLOWED_REGIONS``.
     """
-    number = parse_phone(raw_number)
+    number = validate_number(raw_number)
     now = clock.now()
     with transaction.atomic():
         Phone.objects.filter(user=user).delete()

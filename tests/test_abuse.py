@@ -233,7 +233,7 @@ class TestAlertsAndNotices:
         for _ in range(5):
             client.post("/2fa/verify/", {"code": wrong_code(last_code())})
         assert [a[:3] for a in ALERTS] == [("wrong_code", 3, 300)]
-        assert "3 'wrong_code' events" in caplog.text
+        assert "kind wrong_code: 3 events" in caplog.text
         assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.ALERT).count() == 1
 
     def test_alert_mails_the_admins(self, client, user, settings, mailoutbox):
@@ -269,3 +269,45 @@ ALERTS: list = []
 
 def record_alert(kind, count, seconds, event):
     ALERTS.append((kind, count, seconds, event))
+
+
+def test_ipv6_clients_are_limited_per_64(client, django_user_model, settings):
+    settings.SMS2FA_SEND_RATE_IP = "2/h"
+    settings.SMS2FA_RESEND_COOLDOWN = 0
+    for i in range(4):
+        u = django_user_model.objects.create_user(f"v{i}", password=PASSWORD)
+        Phone.objects.create(user=u, number=f"+63917000002{i}", confirmed=True)
+        type(client)().post("/accounts/login/", {"username": f"v{i}", "password": PASSWORD},
+                            REMOTE_ADDR=f"2001:db8:1:2::{i + 1}")
+    assert len(outbox) == 2
+
+
+def test_forged_host_header_does_not_reach_the_sms(client, user, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SMS2FA_DOMAIN = "example.com"
+    settings.SMS2FA_SITE_NAME = ""
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD},
+                HTTP_HOST="evil.example")
+    assert "evil" not in outbox[-1].body
+    assert outbox[-1].body.endswith(f"@example.com #{last_code()}")
+
+
+def test_a_sender_that_raises_anything_is_a_failed_send_not_a_server_error(
+    client, user, settings
+):
+    settings.SMS2FA_SENDER = "tests.test_abuse.BrokenSender"
+    response = password_step(client)
+    assert response["Location"] == "/2fa/verify/"
+    page = client.get("/2fa/verify/")
+    assert b"We could not send the code" in page.content
+    challenge = Challenge.objects.get(user=user)
+    assert challenge.delivery == Challenge.Delivery.FAILED
+    assert "RecursionError" in challenge.gateway_error
+
+
+from django_sms2fa.senders import BaseSender  # noqa: E402
+
+
+class BrokenSender(BaseSender):
+    def send(self, message):
+        raise RecursionError("maximum recursion depth exceeded")

@@ -85,3 +85,20 @@ def test_lift_lockout(admin_client, user, settings):
     )
     assert locked_until(user.pk) is None
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.UNLOCKED, user=user).exists()
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/sms2fa/phone/?number__startswith=%2B63917",
+    "/admin/sms2fa/phone/?user__password__startswith=md5",
+    "/admin/sms2fa/challenge/?code_hash__startswith=%24argon2id",
+    "/admin/sms2fa/challenge/?phone_key__startswith=a",
+])
+def test_changelist_urls_cannot_probe_numbers_or_hashes(admin_client, user, url):
+    other = type(admin_client)()
+    password_step(other)
+    assert admin_client.get(url).status_code == 400
+
+
+def test_offered_filters_still_work(admin_client, user):
+    assert admin_client.get("/admin/sms2fa/challenge/?status__exact=pending").status_code == 200
+    assert admin_client.get("/admin/sms2fa/securityevent/?kind__exact=code_sent").status_code == 200

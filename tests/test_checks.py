@@ -95,3 +95,32 @@ def test_missing_middleware_fails_closed_at_runtime(settings, client, django_use
     Phone.objects.create(user=user, number="+639170000001", confirmed=True)
     client.post("/accounts/login/", {"username": "carol", "password": "pw-carol-123"})
     assert client.get("/whoami/").content == b"anonymous"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("SMS2FA_REQUIRED", "Staff"),
+    ("SMS2FA_SEND_RATE_PHONE", "five a minute"),
+    ("SMS2FA_VERIFY_RATE_IP", 10),
+])
+def test_invalid_settings_are_errors(settings, name, value):
+    setattr(settings, name, value)
+    assert ids() == ["sms2fa.E012"]
+
+
+def test_ratelimit_fail_open_is_an_error(settings):
+    settings.RATELIMIT_FAIL_OPEN = True
+    assert ids() == ["sms2fa.E011"]
+
+
+def test_any_host_without_a_fixed_domain_is_an_error(settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    assert ids() == ["sms2fa.E010"]
+    settings.SMS2FA_DOMAIN = "example.com"
+    assert ids() == []
+
+
+def test_plain_http_gateway_is_a_deploy_error(settings):
+    settings.SMS2FA_SENDER = "django_sms2fa.senders.IPROGSender"
+    settings.SMS2FA_IPROG_API_TOKEN = "0" * 40
+    settings.SMS2FA_IPROG_BASE_URL = "http://sms.iprogtech.com/api/v1"
+    assert "sms2fa.E013" in ids(deploy=True)

@@ -113,6 +113,23 @@ class TestPolicy:
         assert client.get("/whoami/").content == b"carol"
         assert Phone.objects.get(user__username="carol").confirmed
 
+    def test_enrollment_login_cannot_replace_a_phone_confirmed_meanwhile(
+        self, client, django_user_model, settings
+    ):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        settings.SMS2FA_REQUIRED = "all"
+        django_user_model.objects.create_user("erin", password=PASSWORD)
+        password_step(client, username="erin")  # the attacker, with erin's password
+        call_command("sms2fa_enroll", "erin", "09171112222", stdout=StringIO())  # support
+        client.post("/2fa/enroll/", {"phone_number": "09189998888"})
+        assert client.get("/whoami/").content == b"anonymous"
+        assert list(Phone.objects.filter(user__username="erin").values_list("number", flat=True)) \
+            == ["+639171112222"]
+        assert not any(m.to == "+639189998888" for m in outbox)
+
     def test_forced_enrollment_with_wrong_code_grants_nothing(self, client, django_user_model, settings):
         settings.SMS2FA_REQUIRED = "all"
         django_user_model.objects.create_user("dave", password=PASSWORD)

@@ -124,3 +124,17 @@ def test_step_up_send_has_a_cooldown(signed_in):
     page = signed_in.post(url, {"send": "1"})
     assert b"wait" in page.content
     assert len(outbox) == 1
+
+
+def test_step_ups_from_before_a_login_do_not_carry_over(client, user, django_user_model, frozen_clock):
+    from django_sms2fa.models import Phone
+
+    password_step(client)
+    client.post("/2fa/verify/", {"code": last_code()})
+    step_up(client, "payout", "/payout/")
+    mallory = django_user_model.objects.create_user("mallory", password="pw-mallory-123")
+    Phone.objects.create(user=mallory, number="+639181111111", confirmed=True)
+    password_step(client, username="mallory", password="pw-mallory-123")
+    client.post("/2fa/verify/", {"code": last_code()})
+    assert client.get("/whoami/").content == b"mallory"
+    assert client.get("/payout/").status_code == 302

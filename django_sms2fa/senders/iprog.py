@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from ..conf import app_settings
@@ -53,6 +54,7 @@ class IPROGSender(BaseSender):
         self.api_token: str = app_settings.IPROG_API_TOKEN
         self.base_url: str = app_settings.IPROG_BASE_URL.rstrip("/")
 
+    @sensitive_variables("payload")
     def send(self, message: SMS) -> SendResult:
         payload: dict[str, Any] = {
             "api_token": self.api_token,
@@ -72,6 +74,7 @@ class IPROGSender(BaseSender):
             response=self._scrub_body(body),
         )
 
+    @sensitive_variables("payload")
     def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
         # No redirects: a 307/308 would carry the token in the body to any host.
         try:
@@ -93,7 +96,7 @@ class IPROGSender(BaseSender):
             )
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             raise GatewayBadResponse(

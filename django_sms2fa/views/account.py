@@ -17,8 +17,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from .. import challenges, recovery, session, verification
 from ..challenges import ENROLL, Outcome
 from ..conf import app_settings
-from ..decorators import StepUpRequiredMixin, step_up_response
-from ..enrollment import confirm_phone, prepare_phone, remove_phone
+from ..decorators import StepUpRequiredMixin, is_stepped_up, step_up_response
+from ..enrollment import PhoneConfirmedMeanwhile, confirm_phone, prepare_phone, remove_phone
 from ..exceptions import SendError
 from ..forms import CodeForm, PhoneForm
 from ..pending import mark_verified
@@ -121,7 +121,11 @@ class PhoneConfirmView(AccountView):
             return self.render_page(form=form, status=status)
         if result.challenge.phone is None or result.challenge.phone.user_id != request.user.pk:
             return self.render_page(error=_("This number was replaced; enter it again."))
-        confirm_phone(result.challenge.phone, request)
+        try:
+            confirm_phone(result.challenge.phone, request,
+                          may_replace=is_stepped_up(request, CHANGE_PHONE))
+        except PhoneConfirmedMeanwhile:
+            return step_up_response(request, CHANGE_PHONE, None) or self.render_page()
         mark_verified(request.session, request.user, via="code")
         if recovery.remaining(request.user.pk) == 0:
             codes = recovery.replace_codes(request.user, app_settings.RECOVERY_CODE_COUNT, request)

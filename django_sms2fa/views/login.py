@@ -37,7 +37,8 @@ from . import messages
 
 
 @method_decorator(
-    [never_cache, sensitive_post_parameters("code", "recovery_code")], name="dispatch"
+    [never_cache, sensitive_post_parameters("code", "recovery_code", "phone_number")],
+    name="dispatch",
 )
 class PendingLoginView(View):
     """Base of the second-step views: only for a session with a pending login."""
@@ -189,6 +190,11 @@ class LoginEnrollView(PendingLoginView):
     template_name = "sms2fa/login_enroll.html"
     phase = "enroll"
 
+    def enrolled_meanwhile(self) -> bool:
+        """The user got a confirmed phone since the password step: this login may
+        not replace it. It must start over, and then the phone gets the code."""
+        return challenges.confirmed_phone(self.user.pk) is not None
+
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.render_enroll()
 
@@ -199,6 +205,9 @@ class LoginEnrollView(PendingLoginView):
         return render(self.request, self.template_name, context, status=status)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if self.enrolled_meanwhile():
+            PendingLogin.clear(request.session)
+            return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
         if "phone_number" in request.POST:
             return self.send_to_new_phone()
         if self.rate_limited():
@@ -208,6 +217,8 @@ class LoginEnrollView(PendingLoginView):
         challenge = pending_challenge(self.pending)
         if challenges.state(challenge) is not None:
             return self.render_enroll()
+        if challenge.phone is None:  # replaced by a later enrollment of this user
+            return self.render_enroll(error=_("This number was replaced; enter it again."))
         form = CodeForm(request.POST)
         if not form.is_valid():
             return self.render_enroll(code_form=form)
