@@ -103,6 +103,7 @@ def test_settings_match_the_requested_services():
 def test_lockout_counter_is_exact_under_parallel_failures(user, settings):
     settings.SMS2FA_LOCKOUT_FAILURES = 7
     settings.SMS2FA_SEND_RATE_PHONE = "100/m"
+    settings.SMS2FA_RESEND_COOLDOWN = 0
     phone = challenges.confirmed_phone(user.pk)
     issued = []
     for nonce in ("a", "b", "c"):  # three sessions, 15 attempts between them

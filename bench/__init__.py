@@ -1,0 +1,1 @@
+"""Benchmarks for django-sms2fa (not part of the installed package)."""

@@ -1,0 +1,45 @@
+"""Site (b): Django's stock LoginView held by django-sms2fa, codes sent with IPROGSender.
+
+Configured as django-sms2fa documents it: the app, its middleware right after
+AuthenticationMiddleware, its backend in place of ModelBackend, its URLs under
+2fa/. IPROG's base URL points at the benchmark's fake IPROG server on 127.0.0.1.
+"""
+
+import os
+
+from .common import *  # noqa: F401,F403
+from .common import BASE_APPS, MIDDLEWARE_AFTER_AUTH, MIDDLEWARE_BEFORE_AUTH
+
+INSTALLED_APPS = BASE_APPS + ["django_sms2fa"]
+MIDDLEWARE = (
+    MIDDLEWARE_BEFORE_AUTH + ["django_sms2fa.middleware.SMS2FAMiddleware"] + MIDDLEWARE_AFTER_AUTH
+)
+AUTHENTICATION_BACKENDS = ["django_sms2fa.backends.SMS2FABackend"]
+ROOT_URLCONF = "bench.sites.sms2fa_urls"
+LOGIN_URL = "/accounts/login/"
+
+SMS2FA_SENDER = "django_sms2fa.senders.IPROGSender"
+SMS2FA_IPROG_API_TOKEN = "bench-token"
+SMS2FA_IPROG_BASE_URL = os.environ.get("BENCH_IPROG_BASE_URL", "http://127.0.0.1:9/api/v1")
+SMS2FA_SITE_NAME = "Bench"
+
+# The benchmark logs each of 200 users in several times a minute from one IP:
+# the rate limits are raised far above that so they never refuse a login. They
+# are still checked (and counted in the cache) on every send and verify.
+SMS2FA_SEND_RATE_USER = "1000000/m"
+SMS2FA_SEND_RATE_IP = "1000000/m"
+SMS2FA_VERIFY_RATE_USER = "1000000/m"
+SMS2FA_VERIFY_RATE_IP = "1000000/m"
+# The database-counted SMS-pumping guards (per-phone sends, the site's daily SMS
+# budget) likewise stay on, with limits the benchmark cannot reach.
+SMS2FA_SEND_RATE_PHONE = "1000000/m"
+SMS2FA_DAILY_SMS_BUDGET = 10**9
+# Since commit 8caf390 SMS2FA_RESEND_COOLDOWN (60 s) also holds across sessions:
+# a user who signed in less than 60 s ago gets no code on the next login. Each
+# of the 200 users signs in every ~20 s here, so the cooldown is set to 0; the
+# query that checks it still runs on every send.
+SMS2FA_RESEND_COOLDOWN = 0
+
+# django-ratelimit refuses a non-shared cache (LocMemCache) in its system checks;
+# a production site would use Redis/Memcached. The benchmark uses LocMemCache.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
