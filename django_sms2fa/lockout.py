@@ -100,6 +100,9 @@ def claim_attempt(
     if anchor is not None:
         failures = failures.filter(created_at__gt=anchor["created_at"])
     failures = failures.count()
+    # The attempts that reached the limit are still being checked: refuse the rest.
+    if failures >= app_settings.LOCKOUT_FAILURES:
+        return None
     event = events.write(kind, user=user_id, challenge=challenge, request=request)
     return Attempt(event, locks=failures + 1 >= app_settings.LOCKOUT_FAILURES)
 
