@@ -40,6 +40,7 @@ def write(
     request: HttpRequest | None = None,
     phone_masked: str = "",
     detail: str = "",
+    until: Any = None,
 ) -> SecurityEvent:
     """Write an entry without announcing it yet (see ``lockout.claim_attempt``)."""
     if challenge is not None:
@@ -54,6 +55,7 @@ def write(
         ip=(client_ip(request) or None) if request is not None else None,
         user_agent=_user_agent(request),
         detail=detail[:255],
+        until=until,
         created_at=clock.now(),
     )
 

@@ -131,10 +131,8 @@ def settle(
     until = clock.now() + _lockout_length(event.user_id)
     locked = events.write(
         SecurityEvent.Kind.LOCKED_OUT, user=event.user_id, challenge=event.challenge,
-        request=request, detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}",
+        request=request, detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}", until=until,
     )
-    locked.until = until
-    locked.save(update_fields=["until"])
     events.publish(locked, request)
     user = get_user_model()._default_manager.filter(pk=event.user_id).first()
     signals.user_locked_out.send(get_user_model(), user=user, until=until, request=request)
