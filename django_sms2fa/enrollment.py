@@ -14,7 +14,7 @@ from . import clock, events, signals
 from .conf import app_settings
 from .models import Phone, RecoveryCode, SecurityEvent
 from .phones import InvalidPhoneNumber, mask, parse_phone
-from .quota import take_budget
+from .quota import check_region, take_budget
 from .exceptions import SendError
 from .senders import SMS, get_sender
 
@@ -104,9 +104,11 @@ def notify(number: str, change: str, request: HttpRequest | None) -> None:
 
 
 def send_notice(number: str, body: str) -> None:
-    """Send an SMS that carries no code, within the daily budget. Best effort: a
-    failure is logged, never raised, because the action it reports is done."""
+    """Send an SMS that carries no code, within the allowed regions and the daily
+    budget. Best effort: a failure is logged, never raised, because the action it
+    reports is done."""
     try:
+        check_region(number)
         with transaction.atomic():
             take_budget()
         get_sender().send(SMS(to=number, body=body))

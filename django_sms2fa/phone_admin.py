@@ -8,11 +8,12 @@ from django.db import transaction
 
 from . import clock, events
 from .models import Phone, SecurityEvent
-from .enrollment import validate_number
+from .enrollment import notify, validate_number
 
 
 def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:
-    """Give ``user`` ``raw_number`` as their confirmed phone, replacing any other.
+    """Give ``user`` ``raw_number`` as their confirmed phone, replacing any other;
+    a replaced confirmed number is told by SMS, as when the user changes it.
 
     Raises ``InvalidPhoneNumber`` for a number that does not parse, is not a
     mobile number or is outside ``SMS2FA_ALLOWED_REGIONS``.
@@ -20,10 +21,13 @@ def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:
     number = validate_number(raw_number)
     now = clock.now()
     with transaction.atomic():
+        old = Phone.objects.filter(user=user, confirmed=True).first()
         Phone.objects.filter(user=user).delete()
         phone = Phone.objects.create(user=user, number=number, confirmed=True, confirmed_at=now)
         events.record(
             SecurityEvent.Kind.PHONE_SET_BY_ADMIN, user=user, phone_masked=phone.masked,
             detail=f"by {actor}"[:255],
         )
+    if old is not None and old.number != number:
+        notify(old.number, f"changed to {phone.masked} by support", None)
     return phone

@@ -25,9 +25,25 @@ def test_enroll_gives_a_confirmed_phone_and_is_logged(plain_user):
     assert "sms2fa_enroll" in event.detail
 
 
-def test_enroll_replaces_the_old_phone(user):
+def test_enroll_replaces_the_old_phone_and_tells_the_old_number(user, sms_outbox):
     call_command("sms2fa_enroll", "alice", "+639181112222", stdout=StringIO())
     assert list(Phone.objects.filter(user=user).values_list("number", flat=True)) == ["+639181112222"]
+    [notice] = sms_outbox
+    assert notice.to == "+639171234567"
+    assert "changed to +63 ******2222 by support" in notice.body
+
+
+def test_enroll_with_the_same_number_sends_no_notice(user, sms_outbox):
+    call_command("sms2fa_enroll", "alice", "0917 123 4567", stdout=StringIO())
+    assert sms_outbox == []
+
+
+def test_no_notice_goes_to_an_old_number_outside_the_allowed_regions(user, settings, sms_outbox):
+    # alice's number was enrolled before the site stopped serving the Philippines.
+    settings.SMS2FA_ALLOWED_REGIONS = ["US"]
+    call_command("sms2fa_enroll", "alice", "+12015550123", stdout=StringIO())
+    assert Phone.objects.get(user=user).number == "+12015550123"
+    assert sms_outbox == []
 
 
 def test_enroll_then_login_needs_the_code(client, plain_user, sms_outbox):
