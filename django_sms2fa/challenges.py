@@ -88,10 +88,15 @@ def issue(
     nonce: str,
     request: HttpRequest | None = None,
     phone: Phone | None = None,
+    to_confirmed: bool | None = None,
+    supersede: bool = True,
 ) -> tuple[Challenge, SendError | None]:
     """Create a challenge, supersede this session's earlier one for the purpose,
     and send its code to ``number`` (E.164). ``user`` may be None for a number
     that belongs to nobody yet; ``phone`` is the phone an enrollment confirms.
+    ``to_confirmed`` says whether ``number`` is the user's confirmed phone (looked
+    up when None); ``supersede=False`` is for a nonce that is new, so no earlier
+    challenge can be bound to it.
 
     Returns the challenge and the gateway's error, if the SMS could not be sent;
     the failure is recorded on the challenge. Raises ``SendRefused`` (and creates
@@ -99,7 +104,7 @@ def issue(
     breaker forbids the send.
     """
     try:
-        return _issue(user, number, purpose, nonce, request, phone)
+        return _issue(user, number, purpose, nonce, request, phone, to_confirmed, supersede)
     except SendRefused as refusal:
         kind = (SecurityEvent.Kind.SEND_RATE_LIMITED if isinstance(refusal, SendRateLimited)
                 else SecurityEvent.Kind.SEND_REFUSED)
@@ -116,14 +121,16 @@ def _issue(
     nonce: str,
     request: HttpRequest | None,
     phone: Phone | None,
+    to_confirmed: bool | None,
+    supersede: bool,
 ) -> tuple[Challenge, SendError | None]:
     if breaker.is_open():
         raise CircuitOpen("gateway paused after repeated failures")
     check_region(number)
-    to_confirmed = user is not None and Phone.objects.filter(
-        user=user, confirmed=True, number=number
-    ).exists()
-    now = clock.now()
+    if to_confirmed is None:
+        to_confirmed = user is not None and Phone.objects.filter(
+            user=user, confirmed=True, number=number
+        ).exists()
     challenge = Challenge(
         id=uuid.uuid4(),
         user=user,
@@ -134,21 +141,28 @@ def _issue(
         to_confirmed=to_confirmed,
         phone_masked=mask(number),
         max_attempts=app_settings.MAX_ATTEMPTS,
-        created_at=now,
-        expires_at=now + timedelta(seconds=app_settings.CODE_LIFETIME),
         ip=(client_ip(request) or None) if request is not None else None,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else "",
     )
     code = generate_code(app_settings.CODE_LENGTH)
     challenge.code_hash = hash_code(code, challenge.binding)
     with transaction.atomic():
-        reserve_send(challenge.phone_key, to_confirmed=to_confirmed, purpose=purpose)
-        earlier = Challenge.objects.select_for_update().filter(
-            user=user, purpose=purpose, session_ref=challenge.session_ref, status=Challenge.Status.PENDING
+        # The time of the send is read once the gates are held, so that every
+        # window reserve_send measures ends at this send.
+        challenge.created_at = reserve_send(
+            challenge.phone_key, to_confirmed=to_confirmed, purpose=purpose
         )
-        # A new code never grants new attempts (NIST SP 800-63B): it inherits the count.
-        challenge.attempts = min(max((c.attempts for c in earlier), default=0), challenge.max_attempts)
-        earlier.update(status=Challenge.Status.SUPERSEDED)
+        challenge.expires_at = challenge.created_at + timedelta(seconds=app_settings.CODE_LIFETIME)
+        if supersede:
+            earlier = Challenge.objects.select_for_update().filter(
+                user=user, purpose=purpose, session_ref=challenge.session_ref,
+                status=Challenge.Status.PENDING,
+            )
+            # A new code never grants new attempts (NIST SP 800-63B): it inherits the count.
+            challenge.attempts = min(
+                max((c.attempts for c in earlier), default=0), challenge.max_attempts
+            )
+            earlier.update(status=Challenge.Status.SUPERSEDED)
         challenge.save(force_insert=True)
     error = _deliver(challenge, number, code, request)
     return challenge, error

@@ -121,5 +121,11 @@ class SecondStepRequired(SMS2FAError):
     """Raised inside ``django.contrib.auth.login`` to hold a login until its code.
 
     ``SMS2FAMiddleware`` turns it into a redirect to the second step; it never
-    reaches the user.
+    reaches the user. It carries the user who just passed the password check and
+    their confirmed phone, so the send needs no second lookup of either.
     """
+
+    def __init__(self, user: Any = None, phone: Any = None) -> None:
+        super().__init__("the login waits for its second step")
+        self.user = user
+        self.phone = phone

@@ -33,14 +33,21 @@ def pending_user(pending: PendingLogin) -> Any:
     return user
 
 
-def send_login_code(request: HttpRequest, pending: PendingLogin) -> SendError | None:
-    """Send a login code for ``pending`` unless a limit forbids it; save the state."""
-    user = pending_user(pending)
-    phone = challenges.confirmed_phone(pending.user_id) if user is not None else None
+def send_login_code(
+    request: HttpRequest, pending: PendingLogin, user: Any = None, phone: Phone | None = None
+) -> SendError | None:
+    """Send a login code for ``pending`` unless a limit forbids it; save the state.
+
+    ``user`` and ``phone`` are given only by the password step that just loaded
+    them; a resend looks both up again, since either may have changed since.
+    """
+    if user is None:
+        user = pending_user(pending)
+        phone = challenges.confirmed_phone(pending.user_id) if user is not None else None
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
-    return _send(request, pending, user, phone.number, LOGIN)
+    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)
 
 
 def send_enrollment_code(
@@ -57,6 +64,7 @@ def _send(
     number: str,
     purpose: str,
     phone: Phone | None = None,
+    to_confirmed: bool | None = None,
 ) -> SendError | None:
     until = locked_until(user.pk)
     if until is not None:
@@ -68,7 +76,7 @@ def _send(
             raise SendRateLimited()
         challenge, error = challenges.issue(
             user=user, number=number, purpose=purpose, nonce=pending.nonce, request=request,
-            phone=phone,
+            phone=phone, to_confirmed=to_confirmed, supersede=bool(pending.challenge_id),
         )
     except SendRefused as refusal:
         pending.notice = str(refusal.user_message)

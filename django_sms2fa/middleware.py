@@ -53,5 +53,5 @@ class SMS2FAMiddleware:
         if pending is not None and pending.phase == "enroll":
             return HttpResponseRedirect(reverse("sms2fa:login_enroll"))
         if pending is not None:
-            send_login_code(request, pending)
+            send_login_code(request, pending, exception.user, exception.phone)
         return HttpResponseRedirect(reverse("sms2fa:verify"))

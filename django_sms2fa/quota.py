@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import phonenumbers
-from django.db.models import F
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from . import clock, gates
@@ -29,35 +29,40 @@ def check_region(number: str) -> None:
         raise RegionNotAllowed(f"region {region} not allowed")
 
 
-def reserve_send(phone_key: str, *, to_confirmed: bool, purpose: str) -> None:
-    """Count one SMS to the phone ``phone_key`` and against today's budget, or raise.
+def reserve_send(phone_key: str, *, to_confirmed: bool, purpose: str) -> datetime:
+    """Count one SMS to the phone ``phone_key`` and against today's budget, or raise;
+    return the time of the send, read once the phone's gate is held.
 
     Sends to a user's confirmed phone and sends to numbers being enrolled or
     checked are limited apart (``SMS2FA_SEND_RATE_PHONE``, ``SMS2FA_ENROLL_RATE_PHONE``),
     so that enrolling someone else's number cannot use up their login codes.
     A code for the same purpose to the same phone waits ``SMS2FA_RESEND_COOLDOWN``,
-    whichever session asks. Call inside ``transaction.atomic()`` together with the insert of the challenge.
+    whichever session asks; a code that was already used, or that the gateway
+    surely did not take, starts no wait. Call inside ``transaction.atomic()``
+    together with the insert of the challenge.
     """
-    now = clock.now()
     rate = app_settings.SEND_RATE_PHONE if to_confirmed else app_settings.ENROLL_RATE_PHONE
     limit, seconds = parse_rate(rate)
-    gates.lock(f"phone:{int(to_confirmed)}:{phone_key}", now)
-    sent = Challenge.objects.filter(phone_key=phone_key, to_confirmed=to_confirmed)
-    # A send the gateway surely did not take starts no cooldown: the user may retry.
-    latest = (
-        sent.filter(purpose=purpose).exclude(delivery=Challenge.Delivery.FAILED)
-        .order_by("-created_at").values_list("created_at", flat=True).first()
+    gates.lock(f"phone:{int(to_confirmed)}:{phone_key}", clock.now())
+    now = clock.now()
+    window = timedelta(seconds=max(seconds, app_settings.RESEND_COOLDOWN))
+    counts = Challenge.objects.filter(
+        phone_key=phone_key, to_confirmed=to_confirmed, created_at__gt=now - window
+    ).aggregate(
+        latest=Max("created_at", filter=Q(purpose=purpose) & ~Q(delivery=Challenge.Delivery.FAILED)
+                   & ~Q(status=Challenge.Status.VERIFIED)),
+        recent=Count("pk", filter=Q(created_at__gt=now - timedelta(seconds=seconds))),
     )
-    if latest is not None:
-        wait = app_settings.RESEND_COOLDOWN - (now - latest).total_seconds()
+    if counts["latest"] is not None:
+        wait = app_settings.RESEND_COOLDOWN - (now - counts["latest"]).total_seconds()
         if wait > 0:
             raise ResendTooSoon(int(wait + 0.999))
-    recent = sent.filter(created_at__gt=now - timedelta(seconds=seconds)).count()
-    if recent >= limit:
-        raise SendRateLimited(f"{recent} codes to this phone in {seconds} s")
+    if counts["recent"] >= limit:
+        raise SendRateLimited(f"{counts['recent']} codes to this phone in {seconds} s")
     if not to_confirmed:
         _take(f"day-unconfirmed:{_today(now)}", app_settings.DAILY_UNCONFIRMED_BUDGET, now)
     take_budget(now)
+    return now
 
 
 def take_budget(now: datetime | None = None) -> None:
@@ -73,8 +78,13 @@ def _today(now: datetime) -> str:
 def _take(key: str, budget: int | None, now: datetime) -> None:
     if budget is None:
         return
+    # The conditional UPDATE is atomic on its own; the gate only creates the
+    # day's row, once.
+    below = SendGate.objects.filter(key=key, count__lt=budget)
+    if below.update(count=F("count") + 1, touched_at=now):
+        return
     gates.lock(key, now)
-    if not SendGate.objects.filter(key=key, count__lt=budget).update(count=F("count") + 1):
+    if not below.update(count=F("count") + 1):
         raise BudgetExhausted(f"budget {key} of {budget} SMS spent")
 
 

@@ -47,7 +47,7 @@ def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
         return
     phase = "code" if phone is not None else "enroll"
     PendingLogin.start(request.session, user, backend, safe_next_url(request), phase=phase)
-    raise SecondStepRequired()
+    raise SecondStepRequired(user=user, phone=phone)
 
 
 def strip_login(request: HttpRequest) -> None:

@@ -70,6 +70,20 @@ def test_cooldown_per_phone_and_purpose_holds_across_sessions(client, user, froz
     assert len(outbox) == 2
 
 
+def test_a_used_code_starts_no_cooldown(client, user):
+    """Signing in again right after a completed login sends the next code at once."""
+    password_step(client)
+    assert client.post("/2fa/verify/", {"code": last_code()})["Location"] == "/home/"
+    client.post("/accounts/logout/")
+    again = type(client)()
+    password_step(again)
+    assert len(outbox) == 2
+    assert b'name="code"' in again.get("/2fa/verify/").content
+    # The code that went out unused still holds the cooldown for the next session.
+    password_step(type(client)())
+    assert len(outbox) == 2
+
+
 def test_enrolling_a_victims_number_cannot_use_up_their_login_codes(
     client, user, plain_user, loose_cache_limits
 ):
