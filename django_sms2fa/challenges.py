@@ -1,10 +1,10 @@
 """Issue and verify challenges: the only code that changes a challenge's state.
 
-Verification never reads, compares and saves in Python. An attempt is claimed
-with one conditional UPDATE (``attempts < max_attempts``) before the code is
-checked, and success is one conditional UPDATE from ``pending`` to ``verified``,
-so parallel requests can neither exceed the attempt limit nor use a code twice,
-on PostgreSQL and SQLite alike.
+Verification never reads, compares and saves in Python. The code is hashed
+first; then one conditional UPDATE (``pending``, not expired, ``attempts <
+max_attempts``) claims the attempt and records its result at once, in the
+transaction that holds the user's lockout gate. Parallel requests can neither
+exceed the attempt limit nor use a code twice, on PostgreSQL and SQLite alike.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
@@ -33,7 +33,7 @@ from .exceptions import (
     SendRefused,
 )
 from .limits import client_ip
-from .lockout import Attempt, claim_attempt, locked_until, settle
+from .lockout import Failure, announce, locked_until, record_failure, take_gate
 from .models import Challenge, Phone, SecurityEvent
 from .phones import mask, phone_key
 from .quota import check_region, reserve_send
@@ -263,67 +263,91 @@ def state(challenge: Challenge | None, user_id: Any = None) -> Verification | No
 
 
 def verify(
-    challenge: Challenge | None, code: str, *, request: HttpRequest | None = None
+    challenge: Challenge | None,
+    code: str,
+    *,
+    request: HttpRequest | None = None,
+    state_checked: bool = False,
 ) -> Verification:
-    """Check ``code`` (already normalised) against ``challenge``, using one attempt."""
-    refused = state(challenge)
-    if refused is not None:
-        return refused
+    """Check ``code`` (already normalised) against ``challenge``, using one attempt.
+
+    ``state_checked`` says the caller has just had None from ``state(challenge)``.
+    The code is hashed first, outside any transaction; then one transaction
+    holds the user's gate, claims the attempt with a conditional UPDATE that
+    also records the result, and writes the log entry and any lockout. An
+    attempt that finds the challenge used up or the user locked out there is
+    refused whatever the code was, so parallel requests can neither exceed the
+    limits nor use a code twice.
+    """
+    if not state_checked:
+        refused = state(challenge)
+        if refused is not None:
+            return refused
     assert challenge is not None
+    ok = check_code(challenge.code_hash, code, challenge.binding)
     now = clock.now()
-    live = Challenge.objects.filter(pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now)
+    live = Challenge.objects.filter(
+        pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now,
+        attempts__lt=F("max_attempts"),
+    )
+    failure = None
     with transaction.atomic():
-        attempt = None
-        if challenge.user_id is not None:
-            attempt = claim_attempt(SecurityEvent.Kind.WRONG_CODE, user_id=challenge.user_id,
-                                    challenge=challenge, request=request)
-            if attempt is None:
-                return Verification(Outcome.LOCKED, challenge,
-                                    locked_until=locked_until(challenge.user_id))
-        claimed = live.filter(attempts__lt=F("max_attempts")).update(attempts=F("attempts") + 1)
-        if not claimed:
-            transaction.set_rollback(True)  # no attempt was made: count no failure
+        gate = take_gate(challenge.user_id) if challenge.user_id is not None else None
+        until = gate.locked_until if gate is not None else None
+        if until is not None:
+            return Verification(Outcome.LOCKED, challenge, locked_until=until)
+        if ok:
+            claimed = live.update(attempts=F("attempts") + 1, status=Challenge.Status.VERIFIED,
+                                  verified_at=now)
+        else:
+            claimed = live.update(
+                attempts=F("attempts") + 1,
+                failures=F("failures") + 1,
+                status=Case(
+                    When(attempts__gte=F("max_attempts") - 1, then=Value(Challenge.Status.FAILED)),
+                    default=Value(Challenge.Status.PENDING),
+                ),
+            )
+        if claimed and ok:
+            event = events.write(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
+        elif claimed:
+            challenge.refresh_from_db(fields=["attempts", "failures", "status"])
+            detail = f"{max(0, challenge.max_attempts - challenge.attempts)} attempt(s) left"
+            if gate is None:
+                event = events.write(SecurityEvent.Kind.WRONG_CODE, challenge=challenge,
+                                     request=request, detail=detail)
+            else:
+                failure = record_failure(gate, SecurityEvent.Kind.WRONG_CODE,
+                                         challenge=challenge, request=request, detail=detail)
     if not claimed:
+        # Used, expired or out of attempts meanwhile: this attempt did not count.
         challenge.refresh_from_db()
-        return state(challenge) or Verification(Outcome.EXHAUSTED, challenge)
-    if not check_code(challenge.code_hash, code, challenge.binding):
-        return _wrong_code(challenge, attempt, request)
-    if not live.update(status=Challenge.Status.VERIFIED, verified_at=now):
-        # The right code, but a parallel request used it first: not a failure.
-        if attempt is not None:
-            attempt.event.delete()
-        challenge.refresh_from_db()
-        return state(challenge) or Verification(Outcome.USED, challenge)
-    challenge.refresh_from_db()
-    if attempt is not None:
-        settle(attempt, True, ok_kind=SecurityEvent.Kind.VERIFIED, request=request)
-        Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(last_used_at=now)
-    else:
-        events.record(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
-    signals.code_verified.send(Challenge, challenge=challenge, request=request)
-    return Verification(Outcome.VERIFIED, challenge)
+        return state(challenge) or Verification(
+            Outcome.USED if ok else Outcome.EXHAUSTED, challenge
+        )
+    if ok:
+        challenge.attempts += 1
+        challenge.status, challenge.verified_at = Challenge.Status.VERIFIED, now
+        events.publish(event, request)
+        if challenge.user_id is not None:
+            Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(last_used_at=now)
+        signals.code_verified.send(Challenge, challenge=challenge, request=request)
+        return Verification(Outcome.VERIFIED, challenge)
+    return _wrong_code(challenge, failure, event if failure is None else failure.event, request)
 
 
 def _wrong_code(
-    challenge: Challenge, attempt: Attempt | None, request: HttpRequest | None
+    challenge: Challenge, failure: Failure | None, event: SecurityEvent,
+    request: HttpRequest | None,
 ) -> Verification:
-    Challenge.objects.filter(pk=challenge.pk).update(failures=F("failures") + 1)
-    Challenge.objects.filter(
-        pk=challenge.pk, status=Challenge.Status.PENDING, attempts__gte=F("max_attempts")
-    ).update(status=Challenge.Status.FAILED)
-    challenge.refresh_from_db()
     left = max(0, challenge.max_attempts - challenge.attempts)
     signals.code_failed.send(Challenge, challenge=challenge, attempts_left=left, request=request)
-    detail = f"{left} attempt(s) left"
-    if attempt is None:
-        events.record(SecurityEvent.Kind.WRONG_CODE, challenge=challenge, request=request,
-                      detail=detail)
-        until = None
+    if failure is None:
+        events.publish(event, request)
     else:
-        until = settle(attempt, False, ok_kind=SecurityEvent.Kind.VERIFIED, request=request,
-                       detail=detail)
-    if until is not None:
-        return Verification(Outcome.LOCKED, challenge, locked_until=until)
+        announce(failure, request)
+        if failure.until is not None:
+            return Verification(Outcome.LOCKED, challenge, locked_until=failure.until)
     if challenge.status == Challenge.Status.FAILED:
         return Verification(Outcome.EXHAUSTED, challenge)
     return Verification(Outcome.WRONG, challenge, attempts_left=left)

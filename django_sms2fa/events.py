@@ -42,7 +42,7 @@ def write(
     detail: str = "",
     until: Any = None,
 ) -> SecurityEvent:
-    """Write an entry without announcing it yet (see ``lockout.claim_attempt``)."""
+    """Write an entry without announcing it yet (written inside a transaction that may still roll back, see ``lockout``)."""
     if challenge is not None:
         user = user if user is not None else challenge.user_id
         phone_masked = phone_masked or challenge.phone_masked

@@ -3,9 +3,10 @@
 Wrong codes and recovery codes count from the user's last success, unlock or
 lockout: there is no time window for a patient attacker to wait out. Reaching
 ``SMS2FA_LOCKOUT_FAILURES`` locks code sign-in for ``SMS2FA_LOCKOUT_DURATION``,
-doubled for each earlier lockout in the past day (at most a day). An attempt is
-counted as a failure when it is claimed, under the user's gate row, so the count
-is exact across processes and hosts, and survives any cache flush.
+doubled for each earlier lockout in the past day (at most a day). An attempt
+counts, and the lockout it earns is written, in the transaction that claims it,
+under the user's gate row: the count is exact across processes and hosts, and
+survives any cache flush.
 """
 
 from __future__ import annotations
@@ -70,75 +71,78 @@ def _lockout_length(user_id: Any) -> timedelta:
 
 
 @dataclass(frozen=True)
-class Attempt:
-    """A claimed attempt: counted as a failure until ``settle`` says it succeeded."""
+class Gate:
+    """The user's gate row, held until the transaction ends, and the lockout
+    state read under it: no other attempt of this user can count meanwhile."""
+
+    user_id: Any
+    anchor: dict | None
+
+    @property
+    def locked_until(self) -> datetime | None:
+        return _locked(self.anchor)
+
+
+def take_gate(user_id: Any) -> Gate:
+    """Hold ``user_id``'s gate row; call inside the transaction that claims the attempt."""
+    gates.lock(f"user:{user_id}", clock.now())
+    return Gate(user_id, _anchor(user_id))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed attempt as written under the gate, with the lockout it earned."""
 
     event: SecurityEvent
-    #: This attempt, if it fails, is the one that locks the user out.
-    locks: bool
+    lockout: SecurityEvent | None = None
+
+    @property
+    def until(self) -> datetime | None:
+        return self.lockout.until if self.lockout is not None else None
 
 
-def claim_attempt(
+def record_failure(
+    gate: Gate,
     kind: str,
     *,
-    user_id: Any,
     challenge: Challenge | None = None,
     request: HttpRequest | None = None,
-) -> Attempt | None:
-    """Count an attempt of ``kind`` as a failure before the code is checked, or
-    return None if the user is locked out.
-
-    Must run in the transaction that claims the attempt. The user's gate row
-    makes the count and the insert one step for all processes, so however many
-    attempts race, exactly ``SMS2FA_LOCKOUT_FAILURES`` of them are checked.
-    """
-    gates.lock(f"user:{user_id}", clock.now())
-    anchor = _anchor(user_id)
-    if _locked(anchor) is not None:
-        return None
-    failures = SecurityEvent.objects.filter(user_id=user_id, kind__in=FAILURE_KINDS)
-    if anchor is not None:
-        failures = failures.filter(created_at__gt=anchor["created_at"])
-    failures = failures.count()
-    # The attempts that reached the limit are still being checked: refuse the rest.
-    if failures >= app_settings.LOCKOUT_FAILURES:
-        return None
-    event = events.write(kind, user=user_id, challenge=challenge, request=request)
-    return Attempt(event, locks=failures + 1 >= app_settings.LOCKOUT_FAILURES)
-
-
-def settle(
-    attempt: Attempt,
-    ok: bool,
-    *,
-    ok_kind: str,
-    request: HttpRequest | None = None,
     detail: str = "",
-) -> datetime | None:
-    """Record how a claimed attempt ended; return the lockout's end if it locked the user."""
-    event = attempt.event
-    if ok:
-        event.kind, event.detail = ok_kind, detail[:255]
-        event.save(update_fields=["kind", "detail"])
-        events.publish(event, request)
-        return None
-    if detail:
-        event.detail = detail[:255]
-        event.save(update_fields=["detail"])
-    events.publish(event, request)
-    if not attempt.locks:
-        return None
-    until = clock.now() + _lockout_length(event.user_id)
-    locked = events.write(
-        SecurityEvent.Kind.LOCKED_OUT, user=event.user_id, challenge=event.challenge,
+) -> Failure:
+    """Write a failed attempt under ``gate``, and the lockout it earns in the same
+    transaction, so that however many attempts race, exactly
+    ``SMS2FA_LOCKOUT_FAILURES`` of them count before the lockout holds.
+
+    Codes are checked before their attempt is claimed: an attempt that finds the
+    user locked out under the gate is refused whatever it was worth.
+    """
+    failures = SecurityEvent.objects.filter(user_id=gate.user_id, kind__in=FAILURE_KINDS)
+    if gate.anchor is not None:
+        failures = failures.filter(created_at__gt=gate.anchor["created_at"])
+    count = failures.count() + 1
+    event = events.write(kind, user=gate.user_id, challenge=challenge, request=request,
+                         detail=detail)
+    if count < app_settings.LOCKOUT_FAILURES:
+        return Failure(event)
+    until = clock.now() + _lockout_length(gate.user_id)
+    lockout = events.write(
+        SecurityEvent.Kind.LOCKED_OUT, user=gate.user_id, challenge=challenge,
         request=request, detail=f"until {until:%Y-%m-%d %H:%M:%S %Z}", until=until,
     )
-    events.publish(locked, request)
-    user = get_user_model()._default_manager.filter(pk=event.user_id).first()
+    return Failure(event, lockout)
+
+
+def announce(failure: Failure, request: HttpRequest | None = None) -> None:
+    """After the transaction: publish the failure, and tell of the lockout it earned."""
+    events.publish(failure.event, request)
+    if failure.lockout is None:
+        return
+    events.publish(failure.lockout, request)
+    user = get_user_model()._default_manager.filter(pk=failure.event.user_id).first()
+    until = failure.lockout.until
     signals.user_locked_out.send(get_user_model(), user=user, until=until, request=request)
     if user is not None and app_settings.NOTIFY_ON_LOCKOUT:
         notify_locked_out(user, until)
-    return until
 
 
 def unlock(user: Any, *, actor: str) -> None:

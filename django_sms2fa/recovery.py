@@ -18,7 +18,7 @@ from django.http import HttpRequest
 
 from . import clock, events, signals
 from .codes import MAX_INPUT_LENGTH, check_code, hash_code
-from .lockout import claim_attempt, locked_until, settle
+from .lockout import announce, locked_until, record_failure, take_gate
 from .models import RecoveryCode, SecurityEvent
 
 # No 0/o, 1/l/i: codes are read off paper and typed on phones.
@@ -88,32 +88,51 @@ def remaining(user_id: Any) -> int:
     return RecoveryCode.objects.filter(user_id=user_id, used_at__isnull=True).count()
 
 
-def use(user_id: Any, normalised: str) -> bool:
-    """Spend the recovery code ``normalised`` of the user; True if it was valid and unused."""
+def _check(user_id: Any, normalised: str) -> RecoveryCode | None:
+    """The unused recovery code of the user that ``normalised`` is, else None (no write)."""
     selector, secret = normalised[:SELECTOR_LENGTH], normalised[SELECTOR_LENGTH:]
     row = RecoveryCode.objects.filter(user_id=user_id, selector=selector, used_at__isnull=True).first()
     if row is None or not check_code(row.code_hash, secret, _binding(user_id, selector)):
-        return False
+        return None
+    return row
+
+
+def _spend(row: RecoveryCode | None) -> bool:
     # The conditional UPDATE makes the code single use even under parallel requests.
-    return bool(
+    return row is not None and bool(
         RecoveryCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=clock.now())
     )
 
 
+def use(user_id: Any, normalised: str) -> bool:
+    """Spend the recovery code ``normalised`` of the user; True if it was valid and unused."""
+    return _spend(_check(user_id, normalised))
+
+
 def redeem(user: Any, normalised: str, request: HttpRequest | None = None) -> Redemption:
-    """Use a recovery code of ``user``, with the lockout and the security log."""
-    with transaction.atomic():
-        attempt = claim_attempt(
-            SecurityEvent.Kind.WRONG_RECOVERY_CODE, user_id=user.pk, request=request
-        )
-    if attempt is None:
-        return Redemption(False, locked_until=locked_until(user.pk))
-    if not use(user.pk, normalised):
-        until = settle(attempt, False, ok_kind=SecurityEvent.Kind.RECOVERY_CODE_USED,
-                       request=request)
+    """Use a recovery code of ``user``, with the lockout and the security log.
+
+    As with SMS codes, the code is checked first and counted under the user's
+    gate: a guess that finds the user locked out there is refused, right or not.
+    """
+    until = locked_until(user.pk)
+    if until is not None:
         return Redemption(False, locked_until=until)
-    left = remaining(user.pk)
-    settle(attempt, True, ok_kind=SecurityEvent.Kind.RECOVERY_CODE_USED, request=request,
-           detail=f"{left} left")
+    row = _check(user.pk, normalised)
+    with transaction.atomic():
+        gate = take_gate(user.pk)
+        if gate.locked_until is not None:
+            return Redemption(False, locked_until=gate.locked_until)
+        if _spend(row):
+            left = remaining(user.pk)
+            event = events.write(SecurityEvent.Kind.RECOVERY_CODE_USED, user=user,
+                                 request=request, detail=f"{left} left")
+            failure = None
+        else:
+            failure = record_failure(gate, SecurityEvent.Kind.WRONG_RECOVERY_CODE, request=request)
+    if failure is not None:
+        announce(failure, request)
+        return Redemption(False, locked_until=failure.until)
+    events.publish(event, request)
     signals.recovery_code_used.send(RecoveryCode, user=user, remaining=left, request=request)
     return Redemption(True, remaining=left)

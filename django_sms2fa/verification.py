@@ -134,7 +134,7 @@ def check_code(request: HttpRequest, purpose: str, code: str) -> Verification:
         normalised = normalise_code(code, app_settings.CODE_LENGTH)
     except InvalidCodeFormat:
         return Verification(Outcome.MALFORMED, challenge)
-    result = challenges.verify(challenge, normalised, request=request)
+    result = challenges.verify(challenge, normalised, request=request, state_checked=True)
     if result.ok:
         session.forget(request.session, purpose)
         session.mark_step_up(request.session, purpose)

@@ -116,12 +116,16 @@ class VerifyView(PendingLoginView):
         form = CodeForm(request.POST, offer_remember=True)
         if not form.is_valid():
             return self.render_step(form=form)
-        result = challenges.verify(challenge, form.cleaned_data["code"], request=request)
+        result = challenges.verify(
+            challenge, form.cleaned_data["code"], request=request, state_checked=True
+        )
         if result.ok:
-            phone = challenges.confirmed_phone(self.user.pk)
+            remember_phone = (
+                challenges.confirmed_phone(self.user.pk) if form.cleaned_data.get("remember") else None
+            )
             response = self.finish(self.pending.next_url)
-            if form.cleaned_data.get("remember") and phone is not None:
-                remember(response, request, self.user, phone)
+            if remember_phone is not None:
+                remember(response, request, self.user, remember_phone)
                 events.record(SecurityEvent.Kind.BROWSER_REMEMBERED, user=self.user, request=request)
                 signals.browser_remembered.send(type(self.user), user=self.user, request=request)
             return response
@@ -222,7 +226,9 @@ class LoginEnrollView(PendingLoginView):
         form = CodeForm(request.POST)
         if not form.is_valid():
             return self.render_enroll(code_form=form)
-        result = challenges.verify(challenge, form.cleaned_data["code"], request=request)
+        result = challenges.verify(
+            challenge, form.cleaned_data["code"], request=request, state_checked=True
+        )
         if not result.ok:
             if result.outcome is Outcome.WRONG:
                 form.add_error("code", messages.for_refusal(result))
