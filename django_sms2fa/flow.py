@@ -47,14 +47,29 @@ def send_login_code(
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
-    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)
+    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)[1]
+
+
+def start_code_step(
+    request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone
+) -> Challenge | None:
+    """Send the code of a login that just passed its password check, unless the
+    code this browser already has for it can still be entered. Returns that
+    challenge, which can take a code; None if no code could be sent."""
+    if pending.challenge_id:
+        challenge = pending_challenge(pending)
+        if challenges.state(challenge, pending.user_id) is None:
+            return challenge
+        # Used up, expired or locked: a new code, bound to a new nonce.
+        pending.renew(request.session)
+    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)[0]
 
 
 def send_enrollment_code(
     request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone
 ) -> SendError | None:
     """Send the code that confirms ``phone`` during a login that requires one."""
-    return _send(request, pending, user, phone.number, ENROLL, phone=phone)
+    return _send(request, pending, user, phone.number, ENROLL, phone=phone)[1]
 
 
 def _send(
@@ -65,10 +80,11 @@ def _send(
     purpose: str,
     phone: Phone | None = None,
     to_confirmed: bool | None = None,
-) -> SendError | None:
+) -> tuple[Challenge | None, SendError | None]:
+    """The challenge issued (None if refused) and the send's error, if any."""
     until = locked_until(user.pk)
     if until is not None:
-        return LockedOut(until)
+        return None, LockedOut(until)
     try:
         if send_limited(request, pending.user_id):
             events.record(SecurityEvent.Kind.SEND_RATE_LIMITED, user=user, request=request,
@@ -81,14 +97,14 @@ def _send(
     except SendRefused as refusal:
         pending.notice = str(refusal.user_message)
         pending.save(request.session)
-        return refusal
+        return None, refusal
     pending.challenge_id = str(challenge.pk)
     pending.notice = ""
     if error is None or error.may_have_been_sent:
         # Only a code that may be on its way starts the resend cooldown.
         pending.last_sent_at = clock.now().timestamp()
     pending.save(request.session)
-    return error
+    return challenge, error
 
 
 def pending_challenge(pending: PendingLogin) -> Challenge | None:

@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
-from .flow import send_login_code
+from .flow import start_code_step
 from .pending import PendingLogin, mark_verified, verified_user_id
 from .policy import requires_2fa
 from .receivers import strip_login
+from .views.login import code_step
 
 
 class SMS2FAMiddleware:
@@ -52,6 +53,9 @@ class SMS2FAMiddleware:
         pending = PendingLogin.load(request.session)
         if pending is not None and pending.phase == "enroll":
             return HttpResponseRedirect(reverse("sms2fa:login_enroll"))
-        if pending is not None:
-            send_login_code(request, pending, exception.user, exception.phone)
-        return HttpResponseRedirect(reverse("sms2fa:verify"))
+        if pending is None or exception.user is None:
+            return HttpResponseRedirect(reverse("sms2fa:verify"))
+        challenge = start_code_step(request, pending, exception.user, exception.phone)
+        # The code page is the answer to the password POST itself, as a login
+        # form's error would be: a browser needs no redirect and no second request.
+        return code_step(request, pending, exception.user, challenge)

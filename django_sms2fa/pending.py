@@ -53,6 +53,10 @@ class PendingLogin:
         next_url: str,
         phase: str = "code",
     ) -> PendingLogin:
+        """A new pending login; or, when the same user passes the password check
+        again in this browser (a reload, the back button, a double submit), the
+        one already pending, so the code already sent stays the one to enter."""
+        earlier = cls.load(session)
         pending = cls(
             phase=phase,
             user_id=str(user.pk),
@@ -62,8 +66,19 @@ class PendingLogin:
             started_at=clock.now().timestamp(),
             next_url=next_url,
         )
+        if earlier is not None and earlier.phase == phase and earlier.matches(user):
+            pending.nonce = earlier.nonce
+            pending.challenge_id = earlier.challenge_id
+            pending.last_sent_at = earlier.last_sent_at
+            pending.notice = earlier.notice
         pending.save(session)
         return pending
+
+    def renew(self, session: SessionBase) -> None:
+        """Start over with a new nonce: what was bound to the old one stays behind."""
+        self.nonce = secrets.token_urlsafe(24)
+        self.challenge_id, self.last_sent_at, self.notice = "", 0.0, ""
+        self.save(session)
 
     @classmethod
     def load(cls, session: SessionBase) -> PendingLogin | None:

@@ -324,10 +324,8 @@ def test_send_rate_limit_per_user(client, user, settings):
     settings.SMS2FA_SEND_RATE_USER = "2/h"
     settings.SMS2FA_RESEND_COOLDOWN = 0
     for _ in range(4):
-        password_step(client)
+        password_step(type(client)())
     assert len(outbox) == 2
-    page = client.get("/2fa/verify/")
-    assert page.status_code == 200
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SEND_RATE_LIMITED).count() == 2
 
 

@@ -8,15 +8,14 @@ from django.contrib.auth.signals import user_logged_in
 
 from django_sms2fa.models import Challenge
 
-from .conftest import PASSWORD, last_code, password_step, wrong_code
+from .conftest import PASSWORD, last_code, password_step, shows_code_step, wrong_code
 
 pytestmark = pytest.mark.django_db
 
 
 def test_password_alone_does_not_sign_in(client, user):
     response = password_step(client)
-    assert response.status_code == 302
-    assert response["Location"] == "/2fa/verify/"
+    assert shows_code_step(response)
     assert SESSION_KEY not in client.session
     assert client.get("/whoami/").content == b"anonymous"
 
@@ -89,7 +88,7 @@ def test_admin_login_goes_through_second_step(client, staff_user):
         "/admin/login/?next=/admin/",
         {"username": "root", "password": PASSWORD, "next": "/admin/"},
     )
-    assert response["Location"] == "/2fa/verify/"
+    assert shows_code_step(response)
     assert client.get("/admin/").status_code == 302  # still anonymous: back to admin login
     response = client.post("/2fa/verify/", {"code": last_code()})
     assert response["Location"] == "/admin/"
@@ -97,9 +96,63 @@ def test_admin_login_goes_through_second_step(client, staff_user):
 
 
 def test_pages_answer_no_store(client, user):
-    password_step(client)
-    for response in (client.get("/2fa/verify/"), client.post("/2fa/verify/", {"code": "x"})):
+    held = password_step(client)
+    for response in (held, client.get("/2fa/verify/"), client.post("/2fa/verify/", {"code": "x"})):
         assert "no-store" in response["Cache-Control"]
+
+
+def test_password_post_answers_with_the_code_page(client, user):
+    """No redirect: the code page comes back in the answer to the password POST."""
+    response = password_step(client)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "+63 ******4567" in page
+    assert 'name="code"' in page and 'autocomplete="one-time-code"' in page
+    # Its forms post to the second step's own URLs, not back to the login page.
+    assert 'action="/2fa/verify/"' in page and 'action="/2fa/resend/"' in page
+    assert 'action="/2fa/cancel/"' in page
+    assert response.wsgi_request.user.is_anonymous
+    assert client.get("/whoami/").content == b"anonymous"
+
+
+def test_password_sent_again_keeps_the_code_already_sent(client, user, sms_outbox):
+    """A reload of the password POST, the back button or a double submit sends no
+    second SMS, and the code already sent still completes the login."""
+    password_step(client)
+    code = last_code()
+    for _ in range(3):
+        assert shows_code_step(password_step(client, next_url="/whoami/"))
+    assert len(sms_outbox) == 1
+    response = client.post("/2fa/verify/", {"code": code})
+    assert response["Location"] == "/whoami/"  # the latest password POST's next
+    assert client.get("/whoami/").content == b"alice"
+
+
+def test_password_sent_again_after_the_code_is_used_up_sends_a_new_one(
+    client, user, sms_outbox, frozen_clock
+):
+    password_step(client)
+    used_up = last_code()
+    for _ in range(5):
+        client.post("/2fa/verify/", {"code": wrong_code(used_up)})
+    frozen_clock.advance(61)  # the resend cooldown of the number still holds
+    assert shows_code_step(password_step(client))
+    assert len(sms_outbox) == 2
+    assert client.post("/2fa/verify/", {"code": used_up}).status_code == 200  # not accepted
+    assert client.get("/whoami/").content == b"anonymous"
+    assert client.post("/2fa/verify/", {"code": last_code()})["Location"] == "/home/"
+    assert client.get("/whoami/").content == b"alice"
+
+
+def test_another_user_in_the_same_browser_gets_their_own_code(client, user, staff_user, sms_outbox):
+    password_step(client)
+    alice_code = last_code()
+    assert shows_code_step(password_step(client, username="root"))
+    assert len(sms_outbox) == 2 and sms_outbox[1].to != sms_outbox[0].to
+    client.post("/2fa/verify/", {"code": alice_code})
+    assert client.get("/whoami/").content == b"anonymous"
+    client.post("/2fa/verify/", {"code": last_code()})
+    assert client.get("/whoami/").content == b"root"
 
 
 def test_code_only_by_post(client, user):
