@@ -202,12 +202,14 @@ def _deliver(
         signals.code_send_failed.send(Challenge, challenge=challenge, error=error, request=request)
         return error
     breaker.record(None)
-    Challenge.objects.filter(pk=challenge.pk).update(
-        delivery=Challenge.Delivery.SENT, gateway_message_id=result.message_id[:64]
-    )
     challenge.delivery = Challenge.Delivery.SENT
     challenge.gateway_message_id = result.message_id[:64]
-    events.record(SecurityEvent.Kind.CODE_SENT, challenge=challenge, request=request)
+    with transaction.atomic():
+        Challenge.objects.filter(pk=challenge.pk).update(
+            delivery=challenge.delivery, gateway_message_id=challenge.gateway_message_id
+        )
+        event = events.write(SecurityEvent.Kind.CODE_SENT, challenge=challenge, request=request)
+    events.publish(event, request)
     signals.code_sent.send(Challenge, challenge=challenge, request=request)
     return None
 
@@ -310,6 +312,10 @@ def verify(
             )
         if claimed and ok:
             event = events.write(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
+            if challenge.user_id is not None:
+                Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(
+                    last_used_at=now
+                )
         elif claimed:
             challenge.refresh_from_db(fields=["attempts", "failures", "status"])
             detail = f"{max(0, challenge.max_attempts - challenge.attempts)} attempt(s) left"
@@ -329,8 +335,6 @@ def verify(
         challenge.attempts += 1
         challenge.status, challenge.verified_at = Challenge.Status.VERIFIED, now
         events.publish(event, request)
-        if challenge.user_id is not None:
-            Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(last_used_at=now)
         signals.code_verified.send(Challenge, challenge=challenge, request=request)
         return Verification(Outcome.VERIFIED, challenge)
     return _wrong_code(challenge, failure, event if failure is None else failure.event, request)
