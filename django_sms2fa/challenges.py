@@ -264,6 +264,7 @@ def state(challenge: Challenge | None, user_id: Any = None) -> Verification | No
     return None
 
 
+@sensitive_variables("code")
 def verify(
     challenge: Challenge | None,
     code: str,
@@ -287,17 +288,18 @@ def verify(
             return refused
     assert challenge is not None
     ok = check_code(challenge.code_hash, code, challenge.binding)
-    now = clock.now()
-    live = Challenge.objects.filter(
-        pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now,
-        attempts__lt=F("max_attempts"),
-    )
     failure = None
     with transaction.atomic():
         gate = take_gate(challenge.user_id) if challenge.user_id is not None else None
         until = gate.locked_until if gate is not None else None
         if until is not None:
             return Verification(Outcome.LOCKED, challenge, locked_until=until)
+        # Read once the gate is held: a code is never taken after it expired.
+        now = clock.now()
+        live = Challenge.objects.filter(
+            pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now,
+            attempts__lt=F("max_attempts"),
+        )
         if ok:
             claimed = live.update(attempts=F("attempts") + 1, status=Challenge.Status.VERIFIED,
                                   verified_at=now)
@@ -326,11 +328,10 @@ def verify(
                 failure = record_failure(gate, SecurityEvent.Kind.WRONG_CODE,
                                          challenge=challenge, request=request, detail=detail)
     if not claimed:
-        # Used, expired or out of attempts meanwhile: this attempt did not count.
+        # Used, expired or out of attempts meanwhile: this attempt did not count,
+        # and the answer must not depend on whether its code was right.
         challenge.refresh_from_db()
-        return state(challenge) or Verification(
-            Outcome.USED if ok else Outcome.EXHAUSTED, challenge
-        )
+        return state(challenge) or Verification(Outcome.EXHAUSTED, challenge)
     if ok:
         challenge.attempts += 1
         challenge.status, challenge.verified_at = Challenge.Status.VERIFIED, now

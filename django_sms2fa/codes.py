@@ -5,9 +5,11 @@ Pure functions: the only Django import is ``settings`` for the secret key.
 A code has only 10**6 values, so a stolen hash alone would fall to brute force in
 seconds whatever argon2 costs. The code is therefore first keyed with a pepper
 derived from ``SECRET_KEY`` (HMAC-SHA256) and bound to its challenge; argon2id on
-top is defence in depth, tuned to cost under a millisecond and 2 MiB per hash:
-one pass over the most memory that keeps a login's two hashes (issue and check)
-small beside the rest of the request (RFC 9106 prefers memory over passes).
+top is defence in depth for the case where the database and the secret key leak
+together, so its cost is kept small: one pass over 2 MiB, under a millisecond per
+hash, a login's two hashes (issue and check) small beside the rest of its
+requests. (RFC 9106's recommended profiles are for passwords, which carry the
+protection themselves; these parameters are well below them on purpose.)
 """
 
 from __future__ import annotations

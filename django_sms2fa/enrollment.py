@@ -12,8 +12,8 @@ from django.http import HttpRequest
 
 from . import clock, events, signals
 from .conf import app_settings
-from .models import Phone, RecoveryCode, SecurityEvent
-from .phones import InvalidPhoneNumber, mask, parse_phone
+from .models import Challenge, Phone, RecoveryCode, SecurityEvent
+from .phones import InvalidPhoneNumber, mask, parse_phone, phone_key
 from .quota import check_region, take_budget
 from .exceptions import SendError
 from .senders import SMS, get_sender
@@ -62,6 +62,7 @@ def confirm_phone(
         if old is not None and not may_replace:
             raise PhoneConfirmedMeanwhile()
         Phone.objects.filter(user=user).exclude(pk=phone.pk).delete()
+        void_codes(user, keep=phone.number)
         phone.confirmed = True
         phone.confirmed_at = clock.now()
         phone.save(update_fields=["confirmed", "confirmed_at"])
@@ -85,6 +86,7 @@ def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "")
     with transaction.atomic():
         old = Phone.objects.filter(user=user, confirmed=True).first()
         Phone.objects.filter(user=user).delete()
+        void_codes(user)
         RecoveryCode.objects.filter(user=user).delete()
     kind = SecurityEvent.Kind.PHONE_RESET_BY_ADMIN if by else SecurityEvent.Kind.PHONE_REMOVED
     events.record(kind, user=user, request=request, phone_masked=old.masked if old else "",
@@ -92,6 +94,15 @@ def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "")
     signals.phone_removed.send(Phone, user=user, by_admin=bool(by), request=request)
     if old is not None:
         notify(old.number, "removed", request)
+
+
+def void_codes(user: Any, keep: str | None = None) -> None:
+    """End the user's pending codes sent to any number but ``keep``: a code on a
+    phone that no longer guards the account must not complete a login."""
+    pending = Challenge.objects.filter(user=user, status=Challenge.Status.PENDING)
+    if keep is not None:
+        pending = pending.exclude(phone_key=phone_key(keep))
+    pending.update(status=Challenge.Status.SUPERSEDED)
 
 
 def notify(number: str, change: str, request: HttpRequest | None) -> None:

@@ -120,7 +120,7 @@ class NoPhone(SMS2FAError):
 class SecondStepRequired(SMS2FAError):
     """Raised inside ``django.contrib.auth.login`` to hold a login until its code.
 
-    ``SMS2FAMiddleware`` turns it into the second step (the code page); it never
+    ``SMS2FAMiddleware`` turns it into a redirect to the second step; it never
     reaches the user. It carries the user who just passed the password check and
     their confirmed phone, so the send needs no second lookup of either.
     """

@@ -16,7 +16,7 @@ from .limits import send_limited
 from .lockout import locked_until
 from .models import Challenge, Phone, SecurityEvent
 from .pending import PendingLogin, mark_verified
-from .phones import mask
+from .phones import mask, phone_key
 
 #: True while django-sms2fa itself completes a verified login, so the receiver
 #: that holds logins lets this one through.
@@ -47,29 +47,31 @@ def send_login_code(
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
-    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)[1]
+    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)
 
 
-def start_code_step(
-    request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone
-) -> Challenge | None:
+def start_code_step(request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone) -> None:
     """Send the code of a login that just passed its password check, unless the
-    code this browser already has for it can still be entered. Returns that
-    challenge, which can take a code; None if no code could be sent."""
+    code this browser already has for it can still be entered, on this phone."""
     if pending.challenge_id:
         challenge = pending_challenge(pending)
-        if challenges.state(challenge, pending.user_id) is None:
-            return challenge
-        # Used up, expired or locked: a new code, bound to a new nonce.
+        if (
+            challenge is not None
+            and challenge.phone_key == phone_key(phone.number)
+            and challenges.state(challenge, pending.user_id) is None
+        ):
+            return
+        # Used up, expired, locked or sent to another number: a new code, bound
+        # to a new nonce.
         pending.renew(request.session)
-    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)[0]
+    send_login_code(request, pending, user, phone)
 
 
 def send_enrollment_code(
     request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone
 ) -> SendError | None:
     """Send the code that confirms ``phone`` during a login that requires one."""
-    return _send(request, pending, user, phone.number, ENROLL, phone=phone)[1]
+    return _send(request, pending, user, phone.number, ENROLL, phone=phone)
 
 
 def _send(
@@ -80,11 +82,10 @@ def _send(
     purpose: str,
     phone: Phone | None = None,
     to_confirmed: bool | None = None,
-) -> tuple[Challenge | None, SendError | None]:
-    """The challenge issued (None if refused) and the send's error, if any."""
+) -> SendError | None:
     until = locked_until(user.pk)
     if until is not None:
-        return None, LockedOut(until)
+        return LockedOut(until)
     try:
         if send_limited(request, pending.user_id):
             events.record(SecurityEvent.Kind.SEND_RATE_LIMITED, user=user, request=request,
@@ -97,14 +98,14 @@ def _send(
     except SendRefused as refusal:
         pending.notice = str(refusal.user_message)
         pending.save(request.session)
-        return None, refusal
+        return refusal
     pending.challenge_id = str(challenge.pk)
     pending.notice = ""
     if error is None or error.may_have_been_sent:
         # Only a code that may be on its way starts the resend cooldown.
         pending.last_sent_at = clock.now().timestamp()
     pending.save(request.session)
-    return challenge, error
+    return error
 
 
 def pending_challenge(pending: PendingLogin) -> Challenge | None:

@@ -14,7 +14,6 @@ from .flow import start_code_step
 from .pending import PendingLogin, mark_verified, verified_user_id
 from .policy import requires_2fa
 from .receivers import strip_login
-from .views.login import code_step
 
 
 class SMS2FAMiddleware:
@@ -53,9 +52,8 @@ class SMS2FAMiddleware:
         pending = PendingLogin.load(request.session)
         if pending is not None and pending.phase == "enroll":
             return HttpResponseRedirect(reverse("sms2fa:login_enroll"))
-        if pending is None or exception.user is None:
-            return HttpResponseRedirect(reverse("sms2fa:verify"))
-        challenge = start_code_step(request, pending, exception.user, exception.phone)
-        # The code page is the answer to the password POST itself, as a login
-        # form's error would be: a browser needs no redirect and no second request.
-        return code_step(request, pending, exception.user, challenge)
+        if pending is not None and exception.user is not None:
+            start_code_step(request, pending, exception.user, exception.phone)
+        # A redirect, never the code page itself: the password POST must not stay
+        # in the browser's history, where Back and a resubmit would replay it.
+        return HttpResponseRedirect(reverse("sms2fa:verify"))

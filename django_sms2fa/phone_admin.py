@@ -8,7 +8,7 @@ from django.db import transaction
 
 from . import clock, events
 from .models import Phone, SecurityEvent
-from .enrollment import notify, validate_number
+from .enrollment import notify, validate_number, void_codes
 
 
 def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:
@@ -23,6 +23,7 @@ def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:
     with transaction.atomic():
         old = Phone.objects.filter(user=user, confirmed=True).first()
         Phone.objects.filter(user=user).delete()
+        void_codes(user, keep=number)
         phone = Phone.objects.create(user=user, number=number, confirmed=True, confirmed_at=now)
         events.record(
             SecurityEvent.Kind.PHONE_SET_BY_ADMIN, user=user, phone_masked=phone.masked,

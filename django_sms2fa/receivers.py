@@ -3,10 +3,10 @@
 ``django.contrib.auth.login`` is where every login ends (``LoginView``, the
 admin, a site's own views). It fires ``user_logged_in`` last; our receiver runs
 first, takes the half-made login back out of the session and raises
-``SecondStepRequired``, which ``SMS2FAMiddleware`` turns into the second step.
-Raising is the only way to keep the other receivers (last-login update, audit
-logs) from treating the password alone as a login; they run once, when the
-code is verified.
+``SecondStepRequired``, which ``SMS2FAMiddleware`` turns into a redirect to the
+second step. Raising is the only way to keep the other receivers (last-login
+update, audit logs) from treating the password alone as a login; they run once,
+when the code is verified.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from . import clock, events, signals
 from .codes import MAX_INPUT_LENGTH, check_code, hash_code
@@ -88,6 +89,7 @@ def remaining(user_id: Any) -> int:
     return RecoveryCode.objects.filter(user_id=user_id, used_at__isnull=True).count()
 
 
+@sensitive_variables("normalised", "secret")
 def _check(user_id: Any, normalised: str) -> RecoveryCode | None:
     """The unused recovery code of the user that ``normalised`` is, else None (no write)."""
     selector, secret = normalised[:SELECTOR_LENGTH], normalised[SELECTOR_LENGTH:]
@@ -104,11 +106,13 @@ def _spend(row: RecoveryCode | None) -> bool:
     )
 
 
+@sensitive_variables("normalised")
 def use(user_id: Any, normalised: str) -> bool:
     """Spend the recovery code ``normalised`` of the user; True if it was valid and unused."""
     return _spend(_check(user_id, normalised))
 
 
+@sensitive_variables("normalised")
 def redeem(user: Any, normalised: str, request: HttpRequest | None = None) -> Redemption:
     """Use a recovery code of ``user``, with the lockout and the security log.
 

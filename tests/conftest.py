@@ -85,13 +85,6 @@ def password_step(client, username="alice", password=PASSWORD, next_url=None, ur
     return client.post(url, data)
 
 
-def shows_code_step(response) -> bool:
-    """The login was held: the password POST answered with the code page itself."""
-    return response.status_code == 200 and any(
-        t.name == "sms2fa/verify.html" for t in response.templates
-    )
-
-
 def wrong_code(code: str) -> str:
     return f"{(int(code) + 1) % 10**len(code):0{len(code)}d}"
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -30,7 +29,7 @@ from ..flow import (
 )
 from ..forms import CodeForm, PhoneForm, RecoveryCodeForm
 from ..limits import verify_limited
-from ..models import Challenge, SecurityEvent
+from ..models import SecurityEvent
 from ..pending import PendingLogin
 from ..redirects import is_safe
 from ..remember import remember
@@ -58,12 +57,9 @@ class PendingLoginView(View):
             return HttpResponseRedirect(reverse(name))
         return super().dispatch(request, *args, **kwargs)
 
-    def context(
-        self, form: CodeForm | None = None, error: str = "", usable: Challenge | None = None
-    ) -> dict[str, Any]:
-        """``usable``: the challenge this request has just issued or found usable."""
-        challenge = usable or pending_challenge(self.pending)
-        refused = None if usable is not None else challenges.state(challenge, self.pending.user_id)
+    def context(self, form: CodeForm | None = None, error: str = "") -> dict[str, Any]:
+        challenge = pending_challenge(self.pending)
+        refused = challenges.state(challenge, self.pending.user_id)
         error = error or self.pending.notice
         # Before any code is sent, the enrollment page shows its phone form instead.
         if not error and refused is not None and (
@@ -137,19 +133,6 @@ class VerifyView(PendingLoginView):
             form.add_error("code", messages.for_refusal(result))
             return self.render_step(form=form)
         return self.render_step()
-
-
-def code_step(
-    request: HttpRequest, pending: PendingLogin, user: Any, usable: Challenge | None
-) -> HttpResponse:
-    """The code page for a login whose password step this request just passed;
-    ``usable`` as for ``PendingLoginView.context``."""
-    view = VerifyView()
-    view.setup(request)
-    view.pending, view.user = pending, user
-    response = view.render_step(usable=usable)
-    add_never_cache_headers(response)
-    return response
 
 
 class ResendView(PendingLoginView):
