@@ -1,18 +1,20 @@
 #!/usr/bin/env python
-"""Full-login throughput of plain Django, django-sms2fa and django-two-factor-auth.
+"""Full-login throughput of plain Django, django-sms2fa, django-two-factor-auth
+and the floor of any SMS second step.
 
 Run from the repository root::
 
     python bench/login_throughput.py
 
-For each site (bench/sites/plain.py, sms2fa_site.py, twofactor_site.py) the
-script migrates and seeds a fresh SQLite file, serves the site with gunicorn
-(2 sync workers) on 127.0.0.1, and drives it from a separate load-client process
-whose threads each play virtual users: every login is a fresh session that GETs
-the login page (CSRF), POSTs the password, reads the code from the fake IPROG
-server, POSTs the code and follows the final redirect to /home/, which must
-answer with the user's name. Both 2FA sites send their SMS to the same fake
-IPROG HTTP server that this script runs on 127.0.0.1.
+For each site (bench/sites/plain.py, sms2fa_site.py, twofactor_site.py,
+floor_site.py) the script migrates and seeds a fresh SQLite file, serves the
+site with gunicorn (2 sync workers) on 127.0.0.1, and drives it from a separate
+load-client process whose threads each play virtual users: every login is a
+fresh session that GETs the login page (CSRF), POSTs the password, reads the
+code from the fake IPROG server, POSTs the code and follows the final redirect
+to /home/, which must answer with the user's name. The SMS sites send their SMS
+to the same fake IPROG HTTP server that this script runs on 127.0.0.1. Every
+site runs ``--rounds`` times, interleaved, and the median run is reported.
 
 Nothing talks to anything but 127.0.0.1; gunicorn and the temporary files are
 removed even when a run fails. Exit status 1 if any login failed.
@@ -56,6 +58,10 @@ SITES = {
     "twofactor": {
         "label": "django-two-factor-auth 1.18 (SMS PhoneDevice)",
         "settings": "bench.sites.twofactor_site",
+    },
+    "floor": {
+        "label": "floor: bare SMS step, no security",
+        "settings": "bench.sites.floor_site",
     },
 }
 
@@ -271,33 +277,38 @@ def client_main(args: argparse.Namespace) -> None:
             if page.text != username(i):
                 raise LoginFailed(f"/home/ says {page.text[:40]!r}, not {username(i)!r}")
 
-        def login_plain(i: int) -> None:
+        def password_post(i: int):
             page = http.get(base + "/accounts/login/", timeout=30)
             expect(page, 200, "GET login")
-            done = http.post(base + "/accounts/login/", allow_redirects=False, timeout=30, data={
+            return http.post(base + "/accounts/login/", allow_redirects=False, timeout=30, data={
                 "csrfmiddlewaretoken": csrf(page, "login page"),
                 "username": username(i), "password": PASSWORD,
             })
-            expect(done, 302, "POST password", "/home/")
+
+        def code_post(i: int, code_page) -> None:
+            if 'name="code"' not in code_page.text:
+                raise LoginFailed("the password step did not lead to the code page")
+            done = http.post(base + "/2fa/verify/", allow_redirects=False, timeout=30, data={
+                "csrfmiddlewaretoken": csrf(code_page, "code page"), "code": read_code(i),
+            })
+            expect(done, 302, "POST code", "/home/")
+
+        def login_plain(i: int) -> None:
+            expect(password_post(i), 302, "POST password", "/home/")
             finish(i)
 
         def login_sms2fa(i: int) -> None:
-            page = http.get(base + "/accounts/login/", timeout=30)
-            expect(page, 200, "GET login")
-            held = http.post(base + "/accounts/login/", allow_redirects=False, timeout=30, data={
-                "csrfmiddlewaretoken": csrf(page, "login page"),
-                "username": username(i), "password": PASSWORD,
-            })
-            expect(held, 302, "POST password", "/2fa/verify/")
+            expect(password_post(i), 302, "POST password", "/2fa/verify/")
             # A browser follows the redirect to the code page.
             step = http.get(base + "/2fa/verify/", allow_redirects=False, timeout=30)
             expect(step, 200, "GET /2fa/verify/")
-            if 'name="code"' not in step.text:
-                raise LoginFailed("the code page has no code field")
-            done = http.post(base + "/2fa/verify/", allow_redirects=False, timeout=30, data={
-                "csrfmiddlewaretoken": csrf(step, "code page"), "code": read_code(i),
-            })
-            expect(done, 302, "POST code", "/home/")
+            code_post(i, step)
+            finish(i)
+
+        def login_floor(i: int) -> None:
+            step = password_post(i)
+            expect(step, 200, "POST password")  # answers with the code form itself
+            code_post(i, step)
             finish(i)
 
         def login_twofactor(i: int) -> None:
@@ -319,7 +330,8 @@ def client_main(args: argparse.Namespace) -> None:
             expect(done, 302, "POST token", "/home/")
             finish(i)
 
-        login = {"plain": login_plain, "sms2fa": login_sms2fa, "twofactor": login_twofactor}[site]
+        login = {"plain": login_plain, "sms2fa": login_sms2fa, "twofactor": login_twofactor,
+                 "floor": login_floor}[site]
         while True:
             start = time.monotonic()
             if start >= end:
@@ -690,8 +702,10 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=6,
                         help="concurrent virtual users (threads) in the load client (default 6)")
     parser.add_argument("--users", type=int, default=200, help="seeded users (default 200)")
-    parser.add_argument("--sites", default="plain,sms2fa,twofactor",
-                        help="comma-separated subset of plain,sms2fa,twofactor")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of every site, interleaved; the median is shown (default 3)")
+    parser.add_argument("--sites", default="plain,sms2fa,twofactor,floor",
+                        help="comma-separated subset of plain,sms2fa,twofactor,floor")
     parser.add_argument("--hash-rounds", type=int, default=200,
                         help="argon2 hash_code/check_code calls to time (default 200)")
     parser.add_argument("--fast-hasher", action="store_true",
@@ -739,25 +753,35 @@ def run(argv: list[str] | None = None) -> int:
     password_hash = make_password(PASSWORD)
     print(f"Each site: gunicorn, 2 sync workers, fresh SQLite (WAL) file, LocMemCache, "
           f"{args.users} users; load client: {args.clients} threads in a separate process, "
-          f"{args.warmup:g} s warm-up + {args.duration:g} s measured.\n")
+          f"{args.warmup:g} s warm-up + {args.duration:g} s measured; {args.rounds} round(s).\n")
 
     fake = FakeIPROG()
     fake.start()
-    results: dict[str, dict] = {}
+    runs: dict[str, list[dict]] = {name: [] for name in names}
     profile_dirs: dict[str, str] = {}
     failed = False
     try:
-        for name in names:
-            print(f"  running {SITES[name]['label']} ...", flush=True)
-            profile_dir = None
-            if args.profile:
-                profile_dir = tempfile.mkdtemp(prefix=f"sms2fa-bench-prof-{name}-")
-                _tempdirs.append(profile_dir)
-                profile_dirs[name] = profile_dir
-            results[name] = run_site(name, args, fake, password_hash, profile_dir)
+        for round_no in range(args.rounds):
+            # Each round starts with another site, so that a slow spell of the
+            # (shared) machine does not always fall on the same one.
+            order = names[round_no % len(names):] + names[:round_no % len(names)]
+            for name in order:
+                print(f"  round {round_no + 1}/{args.rounds}: {SITES[name]['label']} ...",
+                      flush=True)
+                profile_dir = None
+                if args.profile and round_no == 0:
+                    profile_dir = tempfile.mkdtemp(prefix=f"sms2fa-bench-prof-{name}-")
+                    _tempdirs.append(profile_dir)
+                    profile_dirs[name] = profile_dir
+                run = run_site(name, args, fake, password_hash, profile_dir)
+                run["rate"] = run["logins"] / run["seconds"]
+                runs[name].append(run)
     finally:
         fake.stop()
         _cleanup(keep_tempdirs=True)  # profiles are read below; the finally below removes them
+    # Per site, the round with the median rate stands for it in the table.
+    results = {name: sorted(runs[name], key=lambda r: r["rate"])[(len(runs[name]) - 1) // 2]
+               for name in names}
 
     try:
         print()
@@ -767,24 +791,33 @@ def run(argv: list[str] | None = None) -> int:
         print("-" * len(header))
         for name in names:
             r = results[name]
-            rate = r["logins"] / r["seconds"]
-            r["rate"] = rate
+            rate = r["rate"]
             print(f"{SITES[name]['label']:<48} {rate:9.1f} "
                   f"{percentile(r['latencies'], 0.5) * 1000:8.0f} "
                   f"{percentile(r['latencies'], 0.95) * 1000:8.0f} "
-                  f"{r['errors']:7d} {r['logins']:7d} {r['server_cpu_per_login_ms']:8.1f} ms "
+                  f"{sum(run['errors'] for run in runs[name]):7d} {r['logins']:7d} "
+                  f"{r['server_cpu_per_login_ms']:8.1f} ms "
                   f"{r['client_cpu_per_login_ms']:8.1f} ms {r['foreign_cores']:6.2f} CPUs")
         print("-" * len(header))
-        if "sms2fa" in results and "twofactor" in results and results["twofactor"]["rate"]:
-            print(f"ratio django-sms2fa / django-two-factor-auth: "
-                  f"{results['sms2fa']['rate'] / results['twofactor']['rate']:.2f}x")
+        if args.rounds > 1:
+            print(f"(each row: the median of {args.rounds} interleaved runs by logins/s; errors:"
+                  " all runs)")
+            for name in names:
+                print(f"  {name:<10} logins/s per run: "
+                      + ", ".join(f"{run['rate']:.1f}" for run in runs[name]))
+        for ours, theirs in (("sms2fa", "twofactor"), ("sms2fa", "plain"), ("sms2fa", "floor"),
+                             ("floor", "twofactor")):
+            if ours in runs and theirs in runs and results[theirs]["rate"]:
+                paired = [a["rate"] / b["rate"]
+                          for a, b in zip(runs[ours], runs[theirs]) if b["rate"]]
+                print(f"ratio {ours + ' / ' + theirs + ':':<20} "
+                      f"{results[ours]['rate'] / results[theirs]['rate']:.2f}x of the medians"
+                      + (f"; per round {', '.join(f'{x:.2f}' for x in paired)}"
+                         if args.rounds > 1 else ""))
         if not args.fast_hasher:
             ceiling = (os.cpu_count() or 1) / password_seconds
             print(f"password-hash ceiling: {os.cpu_count()} CPUs / {password_seconds * 1000:.1f} ms"
                   f" per check_password = {ceiling:.1f} logins/s for any site on this machine")
-        if "sms2fa" in results and "plain" in results and results["plain"]["rate"]:
-            print(f"ratio django-sms2fa / plain Django:           "
-                  f"{results['sms2fa']['rate'] / results['plain']['rate']:.2f}x")
         print("\nlogins/s = successful full logins completed in the measured window / its length;"
               "\nlatency = one full login (all its requests) as the client saw it, queueing"
               " included;\nserver / client CPU = CPU time of the 2 gunicorn workers / of the load"
@@ -796,28 +829,31 @@ def run(argv: list[str] | None = None) -> int:
               " POST to the same\nfake IPROG server on 127.0.0.1 and the client reads the code"
               " from it.")
         print("Requests per login: plain 3 (GET login, POST password, GET /home/); django-sms2fa"
-              " 5\n(+ GET /2fa/verify/ after the redirect, POST code); two-factor-auth 4 (its"
-              " password POST\nanswers with the token form directly).")
+              " 5\n(+ GET /2fa/verify/ after the redirect, POST code); two-factor-auth and floor 4"
+              " (their\npassword POST answers with the code form directly).")
+        print("floor = the least any SMS second step costs on this stack (bench/sites/floor_urls.py:"
+              "\ncode kept in the session, one gateway call, no hashing, limits or log): not a"
+              " product.")
         print("Caveats: SQLite instead of PostgreSQL, LocMemCache (per worker) instead of"
               " Redis;\nthe load client shares the same CPUs as the server.")
-        busiest = max(results[name]["foreign_cores"] for name in names)
+        busiest = max(run["foreign_cores"] for name in names for run in runs[name])
         if busiest > 0.1:
             print(f"\nWARNING: processes outside the benchmark used up to {busiest:.2f} CPUs during"
                   " the run,\nso the logins/s and latencies above are unreliable; the CPU per login"
                   " still holds.\nRun again on an idle machine.")
         for name in names:
-            r = results[name]
-            if r["errors"]:
-                failed = True
-                print(f"\nFAILED: {r['errors']} login(s) of {SITES[name]['label']} failed: "
-                      f"{r['error_samples']}")
-            if r.get("server_log"):
-                print(f"\ngunicorn log of {name}:\n{r['server_log']}")
-            if name != "plain" and r["sms_sent"] < r["total_attempts"] - r["errors"]:
-                print(f"note: {name}: {r['sms_sent']} SMS for {r['total_attempts']} logins")
+            for r in runs[name]:
+                if r["errors"]:
+                    failed = True
+                    print(f"\nFAILED: {r['errors']} login(s) of {SITES[name]['label']} failed: "
+                          f"{r['error_samples']}")
+                if r.get("server_log"):
+                    print(f"\ngunicorn log of {name}:\n{r['server_log']}")
+                if name != "plain" and r["sms_sent"] < r["total_attempts"] - r["errors"]:
+                    print(f"note: {name}: {r['sms_sent']} SMS for {r['total_attempts']} logins")
         for name, directory in profile_dirs.items():
             print(f"\nProfile of {SITES[name]['label']}:")
-            report_profile(name, directory, results[name]["total_ok"])
+            report_profile(name, directory, runs[name][0]["total_ok"])
         print(f"\nTotal time {time.monotonic() - started:.0f} s.")
     finally:
         _cleanup()

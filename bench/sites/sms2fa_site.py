@@ -34,11 +34,6 @@ SMS2FA_VERIFY_RATE_IP = "1000000/m"
 # budget) likewise stay on, with limits the benchmark cannot reach.
 SMS2FA_SEND_RATE_PHONE = "1000000/m"
 SMS2FA_DAILY_SMS_BUDGET = 10**9
-# Since commit 8caf390 SMS2FA_RESEND_COOLDOWN (60 s) also holds across sessions:
-# a user who signed in less than 60 s ago gets no code on the next login. Each
-# of the 200 users signs in every ~20 s here, so the cooldown is set to 0; the
-# query that checks it still runs on every send.
-SMS2FA_RESEND_COOLDOWN = 0
 
 # django-ratelimit refuses a non-shared cache (LocMemCache) in its system checks;
 # a production site would use Redis/Memcached. The benchmark uses LocMemCache.
