@@ -831,9 +831,9 @@ def run(argv: list[str] | None = None) -> int:
         print("Requests per login: plain 3 (GET login, POST password, GET /home/); django-sms2fa"
               " 5\n(+ GET /2fa/verify/ after the redirect, POST code); two-factor-auth and floor 4"
               " (their\npassword POST answers with the code form directly).")
-        print("floor = the least any SMS second step costs on this stack (bench/sites/floor_urls.py:"
-              "\ncode kept in the session, one gateway call, no hashing, limits or log): not a"
-              " product.")
+        print("floor = the least any SMS second step costs on this stack (bench/sites/"
+              "floor_urls.py:\ncode kept in the session, one gateway call, no hashing, limits or"
+              " log): not a product.")
         print("Caveats: SQLite instead of PostgreSQL, LocMemCache (per worker) instead of"
               " Redis;\nthe load client shares the same CPUs as the server.")
         busiest = max(run["foreign_cores"] for name in names for run in runs[name])

@@ -42,7 +42,8 @@ def write(
     detail: str = "",
     until: Any = None,
 ) -> SecurityEvent:
-    """Write an entry without announcing it yet (written inside a transaction that may still roll back, see ``lockout``)."""
+    """Write an entry without announcing it yet: inside a transaction that may
+    still roll back (see ``lockout``), ``publish`` once it has committed."""
     if challenge is not None:
         user = user if user is not None else challenge.user_id
         phone_masked = phone_masked or challenge.phone_masked

@@ -93,7 +93,9 @@ def remaining(user_id: Any) -> int:
 def _check(user_id: Any, normalised: str) -> RecoveryCode | None:
     """The unused recovery code of the user that ``normalised`` is, else None (no write)."""
     selector, secret = normalised[:SELECTOR_LENGTH], normalised[SELECTOR_LENGTH:]
-    row = RecoveryCode.objects.filter(user_id=user_id, selector=selector, used_at__isnull=True).first()
+    row = RecoveryCode.objects.filter(
+        user_id=user_id, selector=selector, used_at__isnull=True
+    ).first()
     if row is None or not check_code(row.code_hash, secret, _binding(user_id, selector)):
         return None
     return row
