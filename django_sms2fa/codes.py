@@ -71,8 +71,9 @@ def normalise_code(raw: str, length: int) -> str:
     return folded
 
 
-def _peppered(code: str, binding: str) -> bytes:
-    key = hashlib.sha256(_PEPPER_SALT + settings.SECRET_KEY.encode()).digest()
+def _peppered(code: str, binding: str, secret_key: str | None = None) -> bytes:
+    secret = secret_key if secret_key is not None else settings.SECRET_KEY
+    key = hashlib.sha256(_PEPPER_SALT + secret.encode()).digest()
     return hmac.new(key, f"{binding}\x00{code}".encode(), hashlib.sha256).digest()
 
 
@@ -81,9 +82,21 @@ def hash_code(code: str, binding: str) -> str:
     return _hasher.hash(_peppered(code, binding))
 
 
-def check_code(encoded: str, code: str, binding: str) -> bool:
-    """True if ``code`` is the code hashed into ``encoded`` for ``binding``."""
-    try:
-        return _hasher.verify(encoded, _peppered(code, binding))
-    except (VerificationError, InvalidHashError):
-        return False
+def check_code(encoded: str, code: str, binding: str, *, with_fallbacks: bool = False) -> bool:
+    """True if ``code`` is the code hashed into ``encoded`` for ``binding``.
+
+    ``with_fallbacks`` also tries the keys in ``SECRET_KEY_FALLBACKS``: for
+    secrets that live for months (recovery codes) and must outlast a rotation
+    of the key. A short-lived SMS code does not need it, and each key tried
+    costs another argon2 pass.
+    """
+    keys = [settings.SECRET_KEY]
+    if with_fallbacks:
+        keys += list(getattr(settings, "SECRET_KEY_FALLBACKS", []))
+    for key in keys:
+        try:
+            if _hasher.verify(encoded, _peppered(code, binding, key)):
+                return True
+        except (VerificationError, InvalidHashError):
+            continue
+    return False

@@ -96,7 +96,9 @@ def _check(user_id: Any, normalised: str) -> RecoveryCode | None:
     row = RecoveryCode.objects.filter(
         user_id=user_id, selector=selector, used_at__isnull=True
     ).first()
-    if row is None or not check_code(row.code_hash, secret, _binding(user_id, selector)):
+    if row is None or not check_code(
+        row.code_hash, secret, _binding(user_id, selector), with_fallbacks=True
+    ):
         return None
     return row
 

@@ -62,3 +62,14 @@ def test_hash_depends_on_secret_key(settings):
     encoded = hash_code("123456", "b")
     settings.SECRET_KEY = "another-secret"
     assert not check_code(encoded, "123456", "b")
+
+
+def test_fallback_keys_are_tried_only_when_asked(settings):
+    """Recovery codes ask for SECRET_KEY_FALLBACKS; short-lived SMS codes do not,
+    so that a wrong guess costs one argon2 pass, not one per key."""
+    encoded = hash_code("123456", "b")
+    settings.SECRET_KEY_FALLBACKS = ["older-secret", settings.SECRET_KEY]
+    settings.SECRET_KEY = "another-secret"
+    assert not check_code(encoded, "123456", "b")
+    assert check_code(encoded, "123456", "b", with_fallbacks=True)
+    assert not check_code(encoded, "123457", "b", with_fallbacks=True)

@@ -85,6 +85,18 @@ def test_step_up_with_a_recovery_code(signed_in, user):
     assert signed_in.get("/payout/").content == b"payout page"
 
 
+def test_recovery_codes_outlast_a_secret_key_rotation_with_fallbacks(user, settings):
+    codes = [recovery.normalise(code) for code in recovery.replace_codes(user, 3)]
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "rotated-" + "k" * 50
+    settings.SECRET_KEY_FALLBACKS = []
+    assert not recovery.use(user.pk, codes[0])  # the pepper changed with the key
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert recovery.redeem(user, codes[0]).ok
+    assert not recovery.redeem(user, codes[0]).ok  # still single use
+    assert recovery.redeem(user, codes[1]).remaining == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_recovery_code_works_once_under_parallel_use(user):
