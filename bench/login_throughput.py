@@ -717,6 +717,8 @@ def run(argv: list[str] | None = None) -> int:
     unknown = set(names) - set(SITES)
     if unknown:
         parser.error(f"unknown site(s): {', '.join(sorted(unknown))}")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     signal.signal(signal.SIGTERM, _on_signal)
