@@ -321,9 +321,10 @@ def verify(
         elif claimed:
             challenge.refresh_from_db(fields=["attempts", "failures", "status"])
             detail = f"{max(0, challenge.max_attempts - challenge.attempts)} attempt(s) left"
-            if gate is None:
-                event = events.write(SecurityEvent.Kind.WRONG_CODE, challenge=challenge,
-                                     request=request, detail=detail)
+            if gate is None:  # a number that belongs to nobody: no lockout to count
+                failure = Failure(events.write(SecurityEvent.Kind.WRONG_CODE,
+                                               challenge=challenge, request=request,
+                                               detail=detail))
             else:
                 failure = record_failure(gate, SecurityEvent.Kind.WRONG_CODE,
                                          challenge=challenge, request=request, detail=detail)
@@ -338,21 +339,18 @@ def verify(
         events.publish(event, request)
         signals.code_verified.send(Challenge, challenge=challenge, request=request)
         return Verification(Outcome.VERIFIED, challenge)
-    return _wrong_code(challenge, failure, event if failure is None else failure.event, request)
+    assert failure is not None
+    return _wrong_code(challenge, failure, request)
 
 
 def _wrong_code(
-    challenge: Challenge, failure: Failure | None, event: SecurityEvent,
-    request: HttpRequest | None,
+    challenge: Challenge, failure: Failure, request: HttpRequest | None
 ) -> Verification:
     left = max(0, challenge.max_attempts - challenge.attempts)
     signals.code_failed.send(Challenge, challenge=challenge, attempts_left=left, request=request)
-    if failure is None:
-        events.publish(event, request)
-    else:
-        announce(failure, request)
-        if failure.until is not None:
-            return Verification(Outcome.LOCKED, challenge, locked_until=failure.until)
+    announce(failure, request)
+    if failure.until is not None:
+        return Verification(Outcome.LOCKED, challenge, locked_until=failure.until)
     if challenge.status == Challenge.Status.FAILED:
         return Verification(Outcome.EXHAUSTED, challenge)
     return Verification(Outcome.WRONG, challenge, attempts_left=left)
