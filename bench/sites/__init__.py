@@ -1,6 +1,6 @@
-"""Settings and URLconfs of the three sites the login benchmark serves with gunicorn.
+"""Settings and URLconfs of the four sites the login benchmark serves with gunicorn.
 
-Every module reads its per-run values from the environment set by
-``bench/login_throughput.py``: ``BENCH_DB_PATH`` (a fresh SQLite file) and, for
-the two 2FA sites, ``BENCH_IPROG_BASE_URL`` (the fake IPROG server on 127.0.0.1).
+``common.py`` reads the per-run values from the environment set by
+``bench/login_throughput.py``: ``BENCH_DB_PATH`` (a fresh SQLite file) and
+``BENCH_IPROG_BASE_URL`` (the fake IPROG server on 127.0.0.1, for the SMS sites).
 """

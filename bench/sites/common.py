@@ -21,6 +21,10 @@ USE_I18N = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 WSGI_APPLICATION = "bench.sites.wsgi.application"
 
+# The fake IPROG server that every SMS site sends to (set per run by the script).
+BENCH_IPROG_BASE_URL = os.environ.get("BENCH_IPROG_BASE_URL", "http://127.0.0.1:9/api/v1")
+BENCH_IPROG_API_TOKEN = "bench-token"
+
 BASE_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

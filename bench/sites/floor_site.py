@@ -8,8 +8,6 @@ only the requests, the session writes and the gateway round trip that every
 SMS login needs. Whatever a real product adds costs more than this.
 """
 
-import os
-
 from .common import *  # noqa: F401,F403
 from .common import BASE_APPS, MIDDLEWARE_AFTER_AUTH, MIDDLEWARE_BEFORE_AUTH
 
@@ -17,4 +15,3 @@ INSTALLED_APPS = BASE_APPS
 MIDDLEWARE = MIDDLEWARE_BEFORE_AUTH + MIDDLEWARE_AFTER_AUTH
 ROOT_URLCONF = "bench.sites.floor_urls"
 LOGIN_URL = "/accounts/login/"
-BENCH_IPROG_BASE_URL = os.environ.get("BENCH_IPROG_BASE_URL", "http://127.0.0.1:9/api/v1")

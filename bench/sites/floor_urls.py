@@ -24,7 +24,7 @@ class HoldingLoginView(auth_views.LoginView):
         self.request.session["floor"] = {"user": user.pk, "code": code}
         number = "63917" + str(user.pk - 1).zfill(7)
         _gateway.post(settings.BENCH_IPROG_BASE_URL + "/sms_messages", timeout=10, json={
-            "api_token": "bench-token", "phone_number": number,
+            "api_token": settings.BENCH_IPROG_API_TOKEN, "phone_number": number,
             "message": f"Your code is {code}\n\n@127.0.0.1 #{code}",
         }).json()
         return render(self.request, "floor_code.html")

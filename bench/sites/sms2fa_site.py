@@ -5,10 +5,14 @@ AuthenticationMiddleware, its backend in place of ModelBackend, its URLs under
 2fa/. IPROG's base URL points at the benchmark's fake IPROG server on 127.0.0.1.
 """
 
-import os
-
 from .common import *  # noqa: F401,F403
-from .common import BASE_APPS, MIDDLEWARE_AFTER_AUTH, MIDDLEWARE_BEFORE_AUTH
+from .common import (
+    BASE_APPS,
+    BENCH_IPROG_API_TOKEN,
+    BENCH_IPROG_BASE_URL,
+    MIDDLEWARE_AFTER_AUTH,
+    MIDDLEWARE_BEFORE_AUTH,
+)
 
 INSTALLED_APPS = BASE_APPS + ["django_sms2fa"]
 MIDDLEWARE = (
@@ -19,8 +23,8 @@ ROOT_URLCONF = "bench.sites.sms2fa_urls"
 LOGIN_URL = "/accounts/login/"
 
 SMS2FA_SENDER = "django_sms2fa.senders.IPROGSender"
-SMS2FA_IPROG_API_TOKEN = "bench-token"
-SMS2FA_IPROG_BASE_URL = os.environ.get("BENCH_IPROG_BASE_URL", "http://127.0.0.1:9/api/v1")
+SMS2FA_IPROG_API_TOKEN = BENCH_IPROG_API_TOKEN
+SMS2FA_IPROG_BASE_URL = BENCH_IPROG_BASE_URL
 SMS2FA_SITE_NAME = "Bench"
 
 # The benchmark logs each of 200 users in several times a minute from one IP:

@@ -8,8 +8,6 @@ POSTs the same IPROG request as django-sms2fa's IPROGSender to the same fake
 IPROG server, so both 2FA sites pay one gateway round trip per login.
 """
 
-import os
-
 from .common import *  # noqa: F401,F403
 from .common import BASE_APPS, MIDDLEWARE_AFTER_AUTH, MIDDLEWARE_BEFORE_AUTH
 
@@ -25,6 +23,4 @@ ROOT_URLCONF = "bench.sites.twofactor_urls"
 LOGIN_URL = "two_factor:login"
 
 TWO_FACTOR_SMS_GATEWAY = "bench.sites.iprog_gateway.IPROGGateway"
-BENCH_IPROG_BASE_URL = os.environ.get("BENCH_IPROG_BASE_URL", "http://127.0.0.1:9/api/v1")
-BENCH_IPROG_API_TOKEN = "bench-token"
 PHONENUMBER_DEFAULT_REGION = "PH"
