@@ -38,7 +38,7 @@ DATABASES = {
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:6379/15",
+        "LOCATION": _tests.CACHES["default"]["LOCATION"],
     }
 }
 

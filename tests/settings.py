@@ -61,7 +61,9 @@ if "postgres" in SERVICES:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": "test",
+            # Each checkout may name its own database, so parallel runs on one
+            # server do not drop each other's test database.
+            "NAME": os.environ.get("SMS2FA_TEST_DB_NAME", "test"),
             "USER": "postgres",
             "HOST": "127.0.0.1",
             "PORT": "5432",
@@ -74,7 +76,8 @@ if "redis" in SERVICES:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
+            "LOCATION": "redis://127.0.0.1:6379/"
+            + os.environ.get("SMS2FA_TEST_REDIS_DB", "15"),
         }
     }
 else:
