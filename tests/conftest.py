@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,10 +18,15 @@ PHONE = "+639171234567"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Leave out ``postgres`` tests unless the run is on PostgreSQL (``.ci/run``)."""
-    if "postgres" in settings.SERVICES:
+    """Leave out ``postgres`` tests unless the run is on PostgreSQL (``.ci/run``), and
+    ``browser`` tests unless ``SMS2FA_TEST_BROWSER=1`` (they need Debian's chromium)."""
+    left_out = set() if "postgres" in settings.SERVICES else {"postgres"}
+    if os.environ.get("SMS2FA_TEST_BROWSER") != "1":
+        left_out.add("browser")
+    if not left_out:
         return
-    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    kept = [item for item in items
+            if not any(item.get_closest_marker(name) for name in left_out)]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
