@@ -10,13 +10,24 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from . import challenges, clock, events, session
-from .challenges import ENROLL, LOGIN
-from .exceptions import LockedOut, SendError, SendRateLimited, SendRefused
-from .limits import send_limited
+from .challenges import ENROLL, LOGIN, Outcome, Verification
+from .codes import InvalidCodeFormat, normalise_code
+from .conf import app_settings
+from .enrollment import confirm_phone
+from .exceptions import (
+    LockedOut,
+    ResendTooSoon,
+    SecondStepRequired,
+    SendError,
+    SendRateLimited,
+    SendRefused,
+)
+from .limits import send_limited, verify_limited
 from .lockout import locked_until
 from .models import Challenge, Phone, SecurityEvent
 from .pending import PendingLogin, mark_verified
 from .phones import mask, phone_key
+from .recovery import replace_codes
 
 #: True while django-sms2fa itself completes a verified login, so the receiver
 #: that holds logins lets this one through.
@@ -65,6 +76,68 @@ def start_code_step(request: HttpRequest, pending: PendingLogin, user: Any, phon
         # to a new nonce.
         pending.renew(request.session)
     send_login_code(request, pending, user, phone)
+
+
+def begin_second_step(request: HttpRequest, held: SecondStepRequired) -> PendingLogin | None:
+    """What follows a password check that ``hold_login`` held: the login code goes
+    out (or, in the "enroll" phase, waits for a phone). The pending login, if any."""
+    pending = PendingLogin.load(request.session)
+    if pending is not None and pending.phase == "code" and held.user is not None:
+        start_code_step(request, pending, held.user, held.phone)
+    return pending
+
+
+def resend_login_code(request: HttpRequest, pending: PendingLogin) -> SendError | Verification | None:
+    """Send a new login code unless the cooldown runs (``ResendTooSoon``) or the
+    current code's state forbids one (locked out, out of attempts, used)."""
+    wait = pending.cooldown_left()
+    if wait:
+        return ResendTooSoon(wait)
+    refused = challenges.state(pending_challenge(pending), pending.user_id)
+    if refused is not None and refused.outcome in (Outcome.LOCKED, Outcome.EXHAUSTED, Outcome.USED):
+        return refused
+    return send_login_code(request, pending)
+
+
+def login_verify_limited(request: HttpRequest, pending: PendingLogin, user: Any) -> bool:
+    """Count a code check of this pending login; True (and logged) if over a rate."""
+    if verify_limited(request, pending.user_id):
+        events.record(SecurityEvent.Kind.VERIFY_RATE_LIMITED, user=user, request=request)
+        return True
+    return False
+
+
+def check_login_code(
+    request: HttpRequest, pending: PendingLogin, user: Any, raw_code: str
+) -> Verification:
+    """Check the code of a pending login (its login or enrollment code).
+
+    In order: rate limit, challenge state, input format, and only then argon2.
+    """
+    if login_verify_limited(request, pending, user):
+        return Verification(Outcome.RATE_LIMITED)
+    challenge = pending_challenge(pending)
+    refused = challenges.state(challenge)
+    if refused is not None:
+        return refused
+    assert challenge is not None
+    if pending.phase == "enroll" and challenge.phone is None:
+        # Replaced by a later enrollment of this user: nothing left to confirm.
+        return Verification(Outcome.NOT_FOUND, challenge)
+    try:
+        code = normalise_code(raw_code, app_settings.CODE_LENGTH)
+    except InvalidCodeFormat:
+        return Verification(Outcome.MALFORMED, challenge)
+    return challenges.verify(challenge, code, request=request, state_checked=True)
+
+
+def finish_enrollment(
+    request: HttpRequest, pending: PendingLogin, user: Any, challenge: Challenge
+) -> list[str]:
+    """Confirm the phone that a login-time enrollment code just verified and give
+    the user a first set of recovery codes (returned, to be shown once)."""
+    confirm_phone(challenge.phone, request)
+    return replace_codes(user, app_settings.RECOVERY_CODE_COUNT, request)
 
 
 def send_enrollment_code(

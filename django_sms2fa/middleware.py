@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
-from .flow import start_code_step
-from .pending import PendingLogin, mark_verified, verified_user_id
+from .flow import begin_second_step
+from .pending import mark_verified, verified_user_id
 from .policy import requires_2fa
 from .receivers import strip_login
 
@@ -49,11 +49,9 @@ class SMS2FAMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, SecondStepRequired):
             return None
-        pending = PendingLogin.load(request.session)
+        pending = begin_second_step(request, exception)
         if pending is not None and pending.phase == "enroll":
             return HttpResponseRedirect(reverse("sms2fa:login_enroll"))
-        if pending is not None and exception.user is not None:
-            start_code_step(request, pending, exception.user, exception.phone)
         # A redirect, never the code page itself: the password POST must not stay
         # in the browser's history, where Back and a resubmit would replay it.
         return HttpResponseRedirect(reverse("sms2fa:verify"))

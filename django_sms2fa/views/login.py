@@ -16,19 +16,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import challenges, events, recovery, signals
-from ..challenges import Outcome
+from ..challenges import Outcome, Verification
 from ..conf import app_settings
-from ..enrollment import confirm_phone, prepare_phone
-from ..exceptions import SendRateLimited, SendRefused
+from ..enrollment import prepare_phone
+from ..exceptions import ResendTooSoon, SendRateLimited, SendRefused
 from ..flow import (
+    check_login_code,
     complete_login,
+    finish_enrollment,
+    login_verify_limited,
     pending_challenge,
     pending_user,
+    resend_login_code,
     send_enrollment_code,
-    send_login_code,
 )
 from ..forms import CodeForm, PhoneForm, RecoveryCodeForm
-from ..limits import verify_limited
 from ..models import SecurityEvent
 from ..pending import PendingLogin
 from ..redirects import is_safe
@@ -91,12 +93,7 @@ class PendingLoginView(View):
         return HttpResponseRedirect(next_url)
 
     def rate_limited(self) -> bool:
-        if verify_limited(self.request, self.pending.user_id):
-            events.record(
-                SecurityEvent.Kind.VERIFY_RATE_LIMITED, user=self.user, request=self.request
-            )
-            return True
-        return False
+        return login_verify_limited(self.request, self.pending, self.user)
 
 
 class VerifyView(PendingLoginView):
@@ -104,22 +101,19 @@ class VerifyView(PendingLoginView):
         return self.render_step()
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        # Order matters: rate limit, challenge state and input format are all
-        # checked before the code reaches argon2.
-        if self.rate_limited():
+        form = CodeForm(request.POST, offer_remember=True)
+        # Rate limit, challenge state and input format are all checked before
+        # the code reaches argon2 (flow.check_login_code, shared with the JSON API).
+        result = check_login_code(request, self.pending, self.user, request.POST.get("code", ""))
+        if result.outcome is Outcome.RATE_LIMITED:
             return self.render_step(
                 status=429, error=_("Too many attempts. Please wait a few minutes and try again.")
             )
-        challenge = pending_challenge(self.pending)
-        if challenges.state(challenge) is not None:
-            return self.render_step()
-        form = CodeForm(request.POST, offer_remember=True)
-        if not form.is_valid():
+        if result.outcome is Outcome.MALFORMED:
+            form.is_valid()
             return self.render_step(form=form)
-        result = challenges.verify(
-            challenge, form.cleaned_data["code"], request=request, state_checked=True
-        )
         if result.ok:
+            form.is_valid()
             remember_phone = (
                 challenges.confirmed_phone(self.user.pk) if form.cleaned_data.get("remember") else None
             )
@@ -130,6 +124,7 @@ class VerifyView(PendingLoginView):
                 signals.browser_remembered.send(type(self.user), user=self.user, request=request)
             return response
         if result.outcome is Outcome.WRONG:
+            form.is_valid()
             form.add_error("code", messages.for_refusal(result))
             return self.render_step(form=form)
         return self.render_step()
@@ -137,22 +132,14 @@ class VerifyView(PendingLoginView):
 
 class ResendView(PendingLoginView):
     def post(self, request: HttpRequest) -> HttpResponse:
-        wait = self.pending.cooldown_left()
-        if wait:
-            return self.render_step(
-                status=429,
-                error=_("Please wait %(seconds)d seconds before requesting a new code.")
-                % {"seconds": wait},
-            )
-        refused = challenges.state(pending_challenge(self.pending), self.pending.user_id)
-        if refused is not None and refused.outcome in (
-            Outcome.LOCKED, Outcome.EXHAUSTED, Outcome.USED
-        ):
+        outcome = resend_login_code(request, self.pending)
+        if isinstance(outcome, ResendTooSoon):
+            return self.render_step(status=429, error=messages.for_send_error(outcome))
+        if isinstance(outcome, Verification):
             return self.render_step()
-        error = send_login_code(request, self.pending)
-        if isinstance(error, SendRefused):
-            status = 429 if isinstance(error, SendRateLimited) else 200
-            return self.render_step(status=status, error=messages.for_send_error(error))
+        if isinstance(outcome, SendRefused):
+            status = 429 if isinstance(outcome, SendRateLimited) else 200
+            return self.render_step(status=status, error=messages.for_send_error(outcome))
         return HttpResponseRedirect(reverse("sms2fa:verify"))
 
 
@@ -214,27 +201,23 @@ class LoginEnrollView(PendingLoginView):
             return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
         if "phone_number" in request.POST:
             return self.send_to_new_phone()
-        if self.rate_limited():
+        form = CodeForm(request.POST)
+        result = check_login_code(request, self.pending, self.user, request.POST.get("code", ""))
+        if result.outcome is Outcome.RATE_LIMITED:
             return self.render_enroll(
                 status=429, error=_("Too many attempts. Please wait a few minutes and try again.")
             )
-        challenge = pending_challenge(self.pending)
-        if challenges.state(challenge) is not None:
-            return self.render_enroll()
-        if challenge.phone is None:  # replaced by a later enrollment of this user
+        challenge = result.challenge
+        if result.outcome is Outcome.NOT_FOUND and challenge is not None and challenge.phone is None:
             return self.render_enroll(error=_("This number was replaced; enter it again."))
-        form = CodeForm(request.POST)
-        if not form.is_valid():
-            return self.render_enroll(code_form=form)
-        result = challenges.verify(
-            challenge, form.cleaned_data["code"], request=request, state_checked=True
-        )
-        if not result.ok:
+        if result.outcome in (Outcome.MALFORMED, Outcome.WRONG):
+            form.is_valid()
             if result.outcome is Outcome.WRONG:
                 form.add_error("code", messages.for_refusal(result))
             return self.render_enroll(code_form=form)
-        confirm_phone(challenge.phone, request)
-        codes = recovery.replace_codes(self.user, app_settings.RECOVERY_CODE_COUNT, request)
+        if not result.ok:
+            return self.render_enroll()
+        codes = finish_enrollment(request, self.pending, self.user, challenge)
         return self.finish(
             self.pending.next_url, template="sms2fa/recovery_codes.html", codes=codes
         )
