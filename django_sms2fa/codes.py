@@ -55,15 +55,29 @@ def generate_code(length: int) -> str:
     return f"{secrets.randbelow(10**length):0{length}d}"
 
 
+def _fold(char: str) -> str:
+    """One input character as an ASCII digit, "" for a separator, or itself.
+
+    Only decimal digits (category Nd) may fold into digits: NFKC also turns
+    superscript and circled digits (², ①) into digits, and those are not what
+    a user types for a code.
+    """
+    folded = unicodedata.normalize("NFKC", char)
+    if unicodedata.category(char) == "Nd":
+        return folded
+    return "" if _SEPARATORS.fullmatch(folded) else char
+
+
 def normalise_code(raw: str, length: int) -> str:
     """Return ``raw`` as ``length`` ASCII digits, or raise ``InvalidCodeFormat``.
 
     Spaces and dashes are dropped and full-width digits folded (NFKC); any other
-    character, including digits of other scripts, is rejected.
+    character, including digits of other scripts and superscript or circled
+    digits, is rejected.
     """
     if len(raw) > MAX_INPUT_LENGTH:
         raise InvalidCodeFormat("too long")
-    folded = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    folded = "".join(_fold(char) for char in raw)
     if not re.fullmatch(r"[0-9]+", folded, flags=re.ASCII):
         raise InvalidCodeFormat("not digits")
     if len(folded) != length:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 
 import phonenumbers
 from django.conf import settings
@@ -27,6 +28,10 @@ def parse_phone(raw: str, region: str | None = None) -> str:
     """
     if len(raw) > MAX_INPUT_LENGTH or "\x00" in raw:
         raise InvalidPhoneNumber("Enter a valid phone number.")
+    # phonenumbers reads letters as keypad digits ("0917-ABC-DEFG" is 0917-222-3334)
+    # and drops an "ext" suffix: neither is a number a user means to receive SMS on.
+    if any(unicodedata.category(char).startswith("L") for char in raw):
+        raise InvalidPhoneNumber("Enter a valid phone number in digits only, without letters.")
     region = region or app_settings.DEFAULT_REGION
     candidates = [raw]
     digits = raw.strip()

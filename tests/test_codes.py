@@ -36,7 +36,10 @@ def test_spaces_dashes_and_full_width_digits_are_accepted(raw):
 @pytest.mark.parametrize(
     "raw",
     ["", "12345", "1234567", "12345a", "١٢٣٤٥٦", "۱۲۳۴۵۶", "१२३४५६", "12\x003456", "123.456",
-     "+123456", "x" * (MAX_INPUT_LENGTH + 1), "1" * 10_000],
+     "+123456", "x" * (MAX_INPUT_LENGTH + 1), "1" * 10_000,
+     # NFKC folds these into digits, but they are not decimal digits.
+     "12345\u00b2", "\u00b9\u00b2\u00b3\u2074\u2075\u2076", "\u2460\u2461\u2462\u2463\u2464\u2465",
+     "\u2081\u2082\u2083\u2084\u2085\u2086", "\u2474\u2475\u2476\u2477\u2478\u2479", "123\u248b56"],
 )
 def test_anything_else_is_rejected(raw):
     with pytest.raises(InvalidCodeFormat):

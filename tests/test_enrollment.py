@@ -38,6 +38,9 @@ def test_enroll_a_phone_in_any_spelling(bob, plain_user, spelling):
     "number, message",
     [
         ("12345", b"Enter a valid phone number"),
+        # phonenumbers reads keypad letters as digits: this is +639172223334.
+        ("0917-ABC-DEFG", b"digits only, without letters"),
+        ("0917 123 4567 ext 5", b"digits only, without letters"),
         ("+1 202 555 0143", b"cannot receive our codes"),
         ("+63 2 8123 4567", b"mobile number"),
         ("0917\x001234567", b"Null characters are not allowed"),

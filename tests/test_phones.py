@@ -14,7 +14,7 @@ def test_one_number_in_every_spelling(raw):
 
 
 @pytest.mark.parametrize("raw", ["", "12345", "0917123456789", "abc", "+63 917", "0917\x001234567",
-                                 "9" * 100])
+                                 "9" * 100, "0917-ABC-DEFG", "0917ABCDEFG", "+63 917 123 4567 ext. 8"])
 def test_invalid_numbers_are_refused(raw):
     with pytest.raises(InvalidPhoneNumber):
         parse_phone(raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 
 from hypothesis import given, settings, strategies as st
 
@@ -39,8 +40,10 @@ def test_a_code_with_any_other_character_is_refused(code, intruder):
         normalised = normalise_code(candidate, 6)
     except InvalidCodeFormat:
         return
-    # Only characters that NFKC folds away entirely (or into separators) may pass.
+    # Only characters that NFKC folds away entirely (or into separators) may pass:
+    # never one that folds into a digit without being a decimal digit (², ①).
     assert normalised == code
+    assert not any(c.isdigit() for c in unicodedata.normalize("NFKC", intruder))
 
 
 @given(st.text(max_size=60))
