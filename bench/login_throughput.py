@@ -811,7 +811,7 @@ def run(argv: list[str] | None = None) -> int:
                              ("floor", "twofactor")):
             if ours in runs and theirs in runs and results[theirs]["rate"]:
                 paired = [a["rate"] / b["rate"]
-                          for a, b in zip(runs[ours], runs[theirs]) if b["rate"]]
+                          for a, b in zip(runs[ours], runs[theirs], strict=False) if b["rate"]]
                 print(f"ratio {ours + ' / ' + theirs + ':':<20} "
                       f"{results[ours]['rate'] / results[theirs]['rate']:.2f}x of the medians"
                       + (f"; per round {', '.join(f'{x:.2f}' for x in paired)}"

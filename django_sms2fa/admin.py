@@ -22,7 +22,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         # Django allows any lookup on the model's own fields in the changelist
         # URL (?number__startswith=...), which would reveal full phone numbers
         # and hashes one prefix at a time. Only the offered filters may be used.
-        allowed = {f if isinstance(f, str) else f[0] for f in self.list_filter}
+        offered = (f for f in self.list_filter if isinstance(f, str | tuple))
+        allowed = {f if isinstance(f, str) else f[0] for f in offered}
         if self.date_hierarchy:
             allowed.add(self.date_hierarchy)
         return lookup.split("__", 1)[0] in allowed
@@ -45,8 +46,9 @@ class PhoneAdmin(ReadOnlyAdmin):
     list_display = ["user", "masked", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]
     search_fields = ["user__username", "user__email"]
-    fields = ["user", "masked", "confirmed", "created_at", "confirmed_at", "last_used_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "user", "masked", "confirmed", "created_at", "confirmed_at", "last_used_at"
+    )
     list_select_related = ["user"]
     actions = ["reset_phones", "lift_lockouts"]
 
@@ -54,8 +56,11 @@ class PhoneAdmin(ReadOnlyAdmin):
     def masked(self, obj: Phone) -> str:
         return obj.masked
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
+        # Django 6.1 passes where the actions show (an ActionLocation) and warns
+        # about overrides without the parameter; 5.2 and 6.0 take no such argument.
+        extra = {} if action_location is None else {"action_location": action_location}
+        actions = super().get_actions(request, **extra)
         actions.pop("delete_selected", None)
         if not request.user.has_perm("sms2fa.delete_phone"):
             actions.pop("reset_phones", None)
@@ -86,12 +91,11 @@ class ChallengeAdmin(ReadOnlyAdmin):
     search_fields = ["user__username", "user__email", "ip", "gateway_message_id"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
-    fields = [
+    fields = readonly_fields = (
         "id", "user", "purpose", "phone_masked", "status", "attempts", "failures",
         "max_attempts", "created_at", "expires_at", "verified_at",
         "ip", "user_agent", "delivery", "gateway_message_id", "gateway_error",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(SecurityEvent)
@@ -101,5 +105,6 @@ class SecurityEventAdmin(ReadOnlyAdmin):
     search_fields = ["user__username", "user__email", "ip", "detail"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
-    fields = ["created_at", "kind", "user", "challenge", "phone_masked", "ip", "user_agent", "detail"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at", "kind", "user", "challenge", "phone_masked", "ip", "user_agent", "detail"
+    )

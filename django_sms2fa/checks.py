@@ -97,7 +97,8 @@ def check_sender(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
                                    hint="Remove or correct the key in SMS2FA_SENDER_OPTIONS."))
     if issubclass(sender_class, IPROGSender) and not app_settings.IPROG_API_TOKEN:
         errors.append(checks.Error(
-            "SMS2FA_SENDER is IPROGSender but SMS2FA_IPROG_API_TOKEN is empty: no code can be sent.",
+            "SMS2FA_SENDER is IPROGSender but SMS2FA_IPROG_API_TOKEN is empty: "
+            "no code can be sent.",
             hint="Set SMS2FA_IPROG_API_TOKEN from the environment, never in source control.",
             id="sms2fa.E005",
         ))

@@ -13,8 +13,9 @@ code or a code for another purpose does not count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -33,7 +34,9 @@ def is_stepped_up(request: HttpRequest, purpose: str, max_age: int | None = None
     return age is not None and 0 <= age <= limit
 
 
-def step_up_response(request: HttpRequest, purpose: str, max_age: int | None) -> HttpResponse | None:
+def step_up_response(
+    request: HttpRequest, purpose: str, max_age: int | None
+) -> HttpResponse | None:
     """None if the request may go on; else the redirect to sign in or to step up."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())

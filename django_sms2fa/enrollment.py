@@ -12,15 +12,18 @@ from django.http import HttpRequest
 
 from . import clock, events, signals
 from .conf import app_settings
+from .exceptions import SendError
 from .models import Challenge, Phone, RecoveryCode, SecurityEvent
 from .phones import InvalidPhoneNumber, mask, parse_phone, phone_key
 from .quota import check_region, take_budget
-from .exceptions import SendError
 from .senders import SMS, get_sender
 
 logger = logging.getLogger(__name__)
 
-_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
 
 
 def validate_number(raw: str) -> str:

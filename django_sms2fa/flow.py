@@ -87,7 +87,9 @@ def begin_second_step(request: HttpRequest, held: SecondStepRequired) -> Pending
     return pending
 
 
-def resend_login_code(request: HttpRequest, pending: PendingLogin) -> SendError | Verification | None:
+def resend_login_code(
+    request: HttpRequest, pending: PendingLogin
+) -> SendError | Verification | None:
     """Send a new login code unless the cooldown runs (``ResendTooSoon``) or the
     current code's state forbids one (locked out, out of attempts, used)."""
     wait = pending.cooldown_left()
@@ -118,9 +120,8 @@ def check_login_code(
         return Verification(Outcome.RATE_LIMITED)
     challenge = pending_challenge(pending)
     refused = challenges.state(challenge)
-    if refused is not None:
-        return refused
-    assert challenge is not None
+    if refused is not None or challenge is None:  # state() refuses a missing one
+        return refused or Verification(Outcome.NOT_FOUND)
     if pending.phase == "enroll" and challenge.phone is None:
         # Replaced by a later enrollment of this user: nothing left to confirm.
         return Verification(Outcome.NOT_FOUND, challenge)
@@ -136,6 +137,8 @@ def finish_enrollment(
 ) -> list[str]:
     """Confirm the phone that a login-time enrollment code just verified and give
     the user a first set of recovery codes (returned, to be shown once)."""
+    if challenge.phone is None:  # check_login_code refuses a replaced number first
+        raise ValueError("the enrollment challenge has no phone to confirm")
     confirm_phone(challenge.phone, request)
     return replace_codes(user, app_settings.RECOVERY_CODE_COUNT, request)
 

@@ -52,9 +52,8 @@ class CodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         days = app_settings.REMEMBER_DAYS
         if offer_remember and days:
-            self.fields["remember"].label = _("Don't ask for a code on this browser for %(days)d days") % {
-                "days": days
-            }
+            label = _("Don't ask for a code on this browser for %(days)d days")
+            self.fields["remember"].label = label % {"days": days}
         else:
             del self.fields["remember"]
 

@@ -16,7 +16,9 @@ from .models import SendGate
 
 def lock(key: str, now: datetime) -> None:
     """Lock (creating if need be) the gate row ``key`` until the transaction ends."""
-    assert transaction.get_connection().in_atomic_block, "a gate only holds inside a transaction"
+    if not transaction.get_connection().in_atomic_block:
+        # A programming error; raised (not asserted) so that python -O keeps it.
+        raise RuntimeError("a gate only holds inside a transaction")
     if SendGate.objects.filter(key=key).update(touched_at=now):
         return
     try:

@@ -12,6 +12,7 @@ survives any cache flush.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +40,7 @@ ANCHOR_KINDS = (
 MAX_LOCKOUT = timedelta(days=1)
 
 
-def _anchor(user_id: Any) -> dict | None:
+def _anchor(user_id: Any) -> Mapping[str, Any] | None:
     return (
         SecurityEvent.objects.filter(user_id=user_id, kind__in=ANCHOR_KINDS)
         .order_by("-created_at", "-pk")
@@ -48,7 +49,7 @@ def _anchor(user_id: Any) -> dict | None:
     )
 
 
-def _locked(anchor: dict | None) -> datetime | None:
+def _locked(anchor: Mapping[str, Any] | None) -> datetime | None:
     if anchor is None or anchor["kind"] != SecurityEvent.Kind.LOCKED_OUT:
         return None
     until = anchor["until"]
@@ -76,7 +77,7 @@ class Gate:
     state read under it: no other attempt of this user can count meanwhile."""
 
     user_id: Any
-    anchor: dict | None
+    anchor: Mapping[str, Any] | None
 
     @property
     def locked_until(self) -> datetime | None:
@@ -138,10 +139,11 @@ def announce(failure: Failure, request: HttpRequest | None = None) -> None:
     if failure.lockout is None:
         return
     events.publish(failure.lockout, request)
-    user = get_user_model()._default_manager.filter(pk=failure.event.user_id).first()
+    users = get_user_model()._default_manager
+    user = users.filter(pk=failure.event.user_id).first() if failure.event.user_id else None
     until = failure.lockout.until
     signals.user_locked_out.send(get_user_model(), user=user, until=until, request=request)
-    if user is not None and app_settings.NOTIFY_ON_LOCKOUT:
+    if user is not None and until is not None and app_settings.NOTIFY_ON_LOCKOUT:
         notify_locked_out(user, until)
 
 

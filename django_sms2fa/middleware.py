@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,7 +29,7 @@ class SMS2FAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.sms2fa_protected = True
+        request.sms2fa_protected = True  # type: ignore[attr-defined]
         self.refuse_unverified_session(request)
         return self.get_response(request)
 

@@ -100,7 +100,8 @@ class Challenge(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="sms2fa_chal_user_created"),
             models.Index(
-                fields=["phone_key", "to_confirmed", "-created_at"], name="sms2fa_chal_phone_created"
+                fields=["phone_key", "to_confirmed", "-created_at"],
+                name="sms2fa_chal_phone_created",
             ),
             models.Index(fields=["-created_at"], name="sms2fa_chal_created"),
             models.Index(fields=["status", "-created_at"], name="sms2fa_chal_status"),

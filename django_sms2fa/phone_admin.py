@@ -7,8 +7,8 @@ from typing import Any
 from django.db import transaction
 
 from . import clock, events
-from .models import Phone, SecurityEvent
 from .enrollment import notify, validate_number, void_codes
+from .models import Phone, SecurityEvent
 
 
 def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:

@@ -3,8 +3,8 @@ in the database so that a cache flush or a Redis restart mid-attack resets nothi
 
 ``reserve_send`` runs inside the transaction that inserts the challenge. It first
 locks the phone's gate row (see ``gates``), so concurrent sends to one number
-from any process are counted one after the other, and the limit holds exactly. The daily budget is one counter
-row per day, taken with a conditional UPDATE.
+from any process are counted one after the other, and the limit holds exactly.
+The daily budget is one counter row per day, taken with a conditional UPDATE.
 """
 
 from __future__ import annotations

@@ -33,7 +33,9 @@ from .phones import parse_phone, phone_key
 
 _PURPOSE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
-__all__ = ["send_code", "check_code", "cooldown_left", "current_challenge", "Outcome", "Verification"]
+__all__ = [
+    "send_code", "check_code", "cooldown_left", "current_challenge", "Outcome", "Verification"
+]
 
 
 def _check_purpose(purpose: str, internal: bool) -> None:

@@ -103,7 +103,7 @@ def test_unconfirmed_numbers_have_their_own_share_of_the_budget(
     settings.SMS2FA_DAILY_SMS_BUDGET = 10
     settings.SMS2FA_DAILY_UNCONFIRMED_BUDGET = 2
     for i in range(4):
-        u = django_user_model.objects.create_user(f"spammer{i}", password=PASSWORD)
+        django_user_model.objects.create_user(f"spammer{i}", password=PASSWORD)
         password_step(client, username=f"spammer{i}")
         client.post("/2fa/setup/phone/", {"phone_number": f"0917 555 000{i}"})
         client.post("/accounts/logout/")

@@ -10,7 +10,7 @@ from django_sms2fa.models import Challenge, Phone, SecurityEvent
 from django_sms2fa.senders import outbox
 from django_sms2fa.testing import verified_login
 
-from .conftest import password_step, wrong_code, last_code
+from .conftest import last_code, password_step, wrong_code
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from django_sms2fa.models import Phone, RecoveryCode, SecurityEvent
+from django_sms2fa.models import Phone, SecurityEvent
 from django_sms2fa.senders import outbox
 
-from .conftest import PASSWORD, last_code, password_step, step_up, wrong_code
+from .conftest import last_code, password_step, step_up, wrong_code
 
 pytestmark = pytest.mark.django_db
 

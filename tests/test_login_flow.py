@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
-
-from django_sms2fa.models import Challenge
+from django.core.management import call_command
 
 from .conftest import PASSWORD, last_code, password_step, wrong_code
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from django_sms2fa import recovery
 from django_sms2fa.codes import InvalidCodeFormat, normalise_code

@@ -18,6 +18,7 @@ in every run (``-s`` is not needed).
 
 from __future__ import annotations
 
+import itertools
 import random
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -270,7 +271,7 @@ def test_sms_pumping_attack_is_held_to_the_per_phone_limits_budget_and_region(
 
     # No server error: every login went on to the second step, every other
     # answer is one the views give on purpose.
-    for (path, status, location), count in answers.items():
+    for path, status, location in answers:
         if path == "login":
             assert (status, location) == (302, "/2fa/verify/"), answers
         elif path == "resend":
@@ -292,7 +293,7 @@ def test_sms_pumping_attack_is_held_to_the_per_phone_limits_budget_and_region(
         by_purpose[(number, PURPOSE[kind])].append(at)
     too_soon = {
         key: times for key, times in by_purpose.items()
-        if any(later - earlier < COOLDOWN for earlier, later in zip(times, times[1:]))
+        if any(later - earlier < COOLDOWN for earlier, later in itertools.pairwise(times))
     }
     assert too_soon == {}
     # Windows rolled over: some number got more than 5 login codes over the attack.

@@ -75,8 +75,9 @@ def test_turning_off_and_on_again_revokes(client, user, remember_on):
     step_up(client, "disable")
     client.post("/2fa/setup/disable/")
     client.post("/accounts/logout/")
-    from django.core.management import call_command
     from io import StringIO
+
+    from django.core.management import call_command
 
     call_command("sms2fa_enroll", "alice", "09171234567", stdout=StringIO())
     assert password_step(client)["Location"] == "/2fa/verify/"

@@ -37,7 +37,8 @@ class BaseSender:
         if unknown:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} does not know the option(s) {', '.join(unknown)} "
-                f"in SMS2FA_SENDER_OPTIONS; it accepts: {', '.join(sorted(self.options)) or 'none'}."
+                "in SMS2FA_SENDER_OPTIONS; it accepts: "
+                f"{', '.join(sorted(self.options)) or 'none'}."
             )
 
     def send(self, message: SMS) -> SendResult:

@@ -49,7 +49,10 @@ class IPROGSender(BaseSender):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        self.timeout = tuple(timeout) if isinstance(timeout, list) else timeout
+        if isinstance(timeout, list):  # from JSON-like settings
+            connect, read = timeout
+            timeout = (connect, read)
+        self.timeout = timeout
         self.sms_provider = sms_provider
         self.api_token: str = app_settings.IPROG_API_TOKEN
         self.base_url: str = app_settings.IPROG_BASE_URL.rstrip("/")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -53,7 +55,7 @@ class SetupView(AccountView):
 class PhoneAddView(AccountView):
     """Enter a (new) number; changing an existing one needs a fresh code first."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and challenges.confirmed_phone(request.user.pk):
             refused = step_up_response(request, CHANGE_PHONE, None)
             if refused is not None:
@@ -82,7 +84,9 @@ class PhoneConfirmView(AccountView):
 
     template_name = "sms2fa/phone_confirm.html"
 
-    def render_page(self, form: CodeForm | None = None, error: str = "", status: int = 200) -> HttpResponse:
+    def render_page(
+        self, form: CodeForm | None = None, error: str = "", status: int = 200
+    ) -> HttpResponse:
         challenge = verification.current_challenge(self.request, ENROLL)
         refused = challenges.state(challenge, self.request.user.pk)
         if challenge is None:
@@ -119,14 +123,16 @@ class PhoneConfirmView(AccountView):
                 form.add_error("code", messages.for_refusal(result))
             status = 429 if result.outcome is Outcome.RATE_LIMITED else 200
             return self.render_page(form=form, status=status)
-        if result.challenge.phone is None or result.challenge.phone.user_id != request.user.pk:
+        phone = result.challenge.phone if result.challenge is not None else None
+        if phone is None or phone.user_id != request.user.pk:
             return self.render_page(error=_("This number was replaced; enter it again."))
         try:
-            confirm_phone(result.challenge.phone, request,
+            confirm_phone(phone, request,
                           may_replace=is_stepped_up(request, CHANGE_PHONE))
         except PhoneConfirmedMeanwhile:
             return step_up_response(request, CHANGE_PHONE, None) or self.render_page()
-        mark_verified(request.session, request.user, via="code")
+        # LoginRequiredMixin lets only a signed-in user this far.
+        mark_verified(request.session, cast(AbstractBaseUser, request.user), via="code")
         if recovery.remaining(request.user.pk) == 0:
             codes = recovery.replace_codes(request.user, app_settings.RECOVERY_CODE_COUNT, request)
             return render(request, "sms2fa/recovery_codes.html",

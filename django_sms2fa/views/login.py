@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -47,13 +48,17 @@ class PendingLoginView(View):
 
     template_name = "sms2fa/verify.html"
     phase = "code"
+    pending: PendingLogin
+    user: Any  # the site's user model
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.pending = PendingLogin.load(request.session)
-        self.user = pending_user(self.pending) if self.pending is not None else None
-        if self.pending is None or self.user is None:
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        pending = PendingLogin.load(request.session)
+        user = pending_user(pending) if pending is not None else None
+        if pending is None or user is None:
             PendingLogin.clear(request.session)
             return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
+        self.pending, self.user = pending, user
         if self.pending.phase != self.phase:
             name = "sms2fa:verify" if self.pending.phase == "code" else "sms2fa:login_enroll"
             return HttpResponseRedirect(reverse(name))
@@ -114,13 +119,15 @@ class VerifyView(PendingLoginView):
             return self.render_step(form=form)
         if result.ok:
             form.is_valid()
-            remember_phone = (
-                challenges.confirmed_phone(self.user.pk) if form.cleaned_data.get("remember") else None
-            )
+            remember_phone = None
+            if form.cleaned_data.get("remember"):
+                remember_phone = challenges.confirmed_phone(self.user.pk)
             response = self.finish(self.pending.next_url)
             if remember_phone is not None:
                 remember(response, request, self.user, remember_phone)
-                events.record(SecurityEvent.Kind.BROWSER_REMEMBERED, user=self.user, request=request)
+                events.record(
+                    SecurityEvent.Kind.BROWSER_REMEMBERED, user=self.user, request=request
+                )
                 signals.browser_remembered.send(type(self.user), user=self.user, request=request)
             return response
         if result.outcome is Outcome.WRONG:
@@ -208,14 +215,15 @@ class LoginEnrollView(PendingLoginView):
                 status=429, error=_("Too many attempts. Please wait a few minutes and try again.")
             )
         challenge = result.challenge
-        if result.outcome is Outcome.NOT_FOUND and challenge is not None and challenge.phone is None:
+        replaced = challenge is not None and challenge.phone is None
+        if result.outcome is Outcome.NOT_FOUND and replaced:
             return self.render_enroll(error=_("This number was replaced; enter it again."))
         if result.outcome in (Outcome.MALFORMED, Outcome.WRONG):
             form.is_valid()
             if result.outcome is Outcome.WRONG:
                 form.add_error("code", messages.for_refusal(result))
             return self.render_enroll(code_form=form)
-        if not result.ok:
+        if not result.ok or challenge is None:
             return self.render_enroll()
         codes = finish_enrollment(request, self.pending, self.user, challenge)
         return self.finish(

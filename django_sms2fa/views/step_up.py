@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render, resolve_url
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
@@ -17,7 +18,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import challenges, recovery, session, verification
 from ..challenges import Outcome
-from ..conf import app_settings
 from ..exceptions import NoPhone, SendError
 from ..forms import CodeForm, RecoveryCodeForm
 from ..limits import verify_limited
@@ -25,11 +25,13 @@ from ..redirects import is_safe
 from . import messages
 
 
-@method_decorator([never_cache, sensitive_post_parameters("code", "recovery_code")], name="dispatch")
+@method_decorator(
+    [never_cache, sensitive_post_parameters("code", "recovery_code")], name="dispatch"
+)
 class StepUpView(LoginRequiredMixin, View):
     template_name = "sms2fa/step_up.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.purpose = request.GET.get("purpose", "")
         try:
             verification._check_purpose(self.purpose, internal=False)
@@ -96,9 +98,8 @@ class StepUpView(LoginRequiredMixin, View):
         user = self.request.user
         form = RecoveryCodeForm(self.request.POST)
         if verify_limited(self.request, str(user.pk)):
-            return self.render_page(
-                status=429, error=messages.for_refusal(challenges.Verification(Outcome.RATE_LIMITED))
-            )
+            refusal = challenges.Verification(Outcome.RATE_LIMITED)
+            return self.render_page(status=429, error=messages.for_refusal(refusal))
         if not form.is_valid():
             return self.render_page(recovery_form=form)
         result = recovery.redeem(user, form.cleaned_data["recovery_code"], self.request)

@@ -1,8 +1,8 @@
+from demo import views
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from demo import views
 from django_sms2fa.decorators import step_up_required
 
 urlpatterns = [

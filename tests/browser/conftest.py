@@ -21,9 +21,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,7 @@ class DemoSite:
         self._numbers = itertools.count(1)
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "DemoSite":
+    def start(self) -> DemoSite:
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "example_project/manage.py", "rundemo", f"127.0.0.1:{self.port}"],

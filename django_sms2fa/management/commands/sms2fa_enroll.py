@@ -34,4 +34,5 @@ class Command(BaseCommand):
             )
         except InvalidPhoneNumber as exc:
             raise CommandError(f"{exc} Got {phone!r}.") from None
-        self.stdout.write(self.style.SUCCESS(f"{username} now has the confirmed phone {created.masked}."))
+        done = f"{username} now has the confirmed phone {created.masked}."
+        self.stdout.write(self.style.SUCCESS(done))
