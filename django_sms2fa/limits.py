@@ -35,11 +35,35 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(multiplier or 1) * _UNITS[unit]
 
 
+#: NAT64's well-known prefix (RFC 6052): the last 32 bits are an IPv4 address.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 host an IPv6 address stands for, if it is one of the forms that
+    embed it: IPv4-mapped (an IPv4 client of a dual-stack socket), NAT64, 6to4
+    (one IPv4 host owns a whole /48) and Teredo (the client's public address)."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
 def _valid_ip(value: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+    # An IPv4 client of a dual-stack socket arrives as ::ffff:a.b.c.d; logs show
+    # the address it has.
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -51,6 +75,7 @@ def client_ip(request: HttpRequest) -> str:
     that one are the client's own to forge and are never used.
     """
     remote = request.META.get("REMOTE_ADDR") or ""
+    remote = _valid_ip(remote) or remote
     header = app_settings.CLIENT_IP_HEADER
     if header:
         return _valid_ip(request.META.get(header, "")) or remote
@@ -73,13 +98,21 @@ def _hit(request: HttpRequest, group: str, rate: str, value: str) -> bool:
 
 
 def ip_key(ip: str) -> str:
-    """The key per-IP limits count by: the address, or its /64 for IPv6, since
-    one client commonly holds a whole /64."""
+    """The key per-IP limits count by: the IPv4 address, or the /64 of an IPv6
+    one, since one client commonly holds a whole /64.
+
+    An IPv6 address that embeds an IPv4 one counts as that IPv4 address: else
+    every IPv4 client of a server on ``[::]`` (all ``::ffff:a.b.c.d``) would share
+    one /64 bucket, and each 6to4 host could spread over 65,536 of them.
+    """
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return ip
     if address.version == 6:
+        ipv4 = embedded_ipv4(address)
+        if ipv4 is not None:
+            return str(ipv4)
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)
 

@@ -38,7 +38,9 @@ DATABASES = {
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": _tests.CACHES["default"]["LOCATION"],
+        # The test process's Redis database (the server runs without
+        # SMS2FA_TEST_SERVICES, so tests.settings' CACHES is local memory here).
+        "LOCATION": "redis://127.0.0.1:6379/" + os.environ.get("SMS2FA_TEST_REDIS_DB", "15"),
     }
 }
 

@@ -8,6 +8,7 @@ test database and cache, which SQLite's in-memory database cannot offer.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -20,6 +21,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -35,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 4
 LOGINS = 40
 LIMIT = 5  # SMS2FA_SEND_RATE_PHONE's default, "5/10m"
-ACCESS_FORMAT = "%(p)s %(m)s %(U)s %(s)s"
+ACCESS_FORMAT = "%(p)s %(m)s %(U)s %(s)s %(h)s"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,9 +48,9 @@ def local_session() -> requests.Session:
     return session
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def free_port(family: int = socket.AF_INET, host: str = "127.0.0.1") -> int:
+    with socket.socket(family) as s:
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -65,11 +67,15 @@ class Gunicorn:
     def output(self) -> str:
         return self.log.read_text() + self.access_log.read_text()
 
+    def remote_addrs(self) -> set[str]:
+        """The client addresses the server's socket gave, as in the access log."""
+        return {line.split(" ")[4] for line in self.access_log.read_text().splitlines()}
+
     def served_by(self, method: str, path: str) -> Counter:
         """Worker pid -> number of ``method path`` requests in the access log."""
         pids: Counter = Counter()
         for line in self.access_log.read_text().splitlines():
-            pid, m, p, _status = line.split(" ")
+            pid, m, p, _status, _remote = line.split(" ")
             if (m, p) == (method, path):
                 pids[pid] += 1
         return pids
@@ -81,7 +87,21 @@ def gunicorn(transactional_db, iprog, tmp_path):
 
     Depends on ``transactional_db`` so that it stops before the database is flushed.
     """
-    port = free_port()
+    with serve_example(iprog, tmp_path) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_example(
+    iprog, tmp_path: Path, *, host: str = "127.0.0.1", settings: str = "tests.gunicorn_settings",
+    workers: int = WORKERS,
+) -> Iterator[Gunicorn]:
+    """Serve example_project under gunicorn on ``host`` (``[...]`` for IPv6), a free port.
+
+    The server is reached at http://127.0.0.1:PORT whatever ``host`` is.
+    """
+    family = socket.AF_INET6 if host.startswith("[") else socket.AF_INET
+    port = free_port(family, host.strip("[]"))
     log, access_log = tmp_path / "gunicorn.log", tmp_path / "access.log"
     access_log.touch()
     env = {
@@ -89,7 +109,7 @@ def gunicorn(transactional_db, iprog, tmp_path):
         if key.lower() not in {"http_proxy", "https_proxy", "all_proxy"}
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="tests.gunicorn_settings",
+        DJANGO_SETTINGS_MODULE=settings,
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "example_project")]),
         PYTHONUNBUFFERED="1",
         NO_PROXY="127.0.0.1", no_proxy="127.0.0.1",
@@ -102,8 +122,8 @@ def gunicorn(transactional_db, iprog, tmp_path):
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "gunicorn",
-                "--bind", f"127.0.0.1:{port}",
-                "--workers", str(WORKERS), "--worker-class", "sync",
+                "--bind", f"{host}:{port}",
+                "--workers", str(workers), "--worker-class", "sync",
                 # Django is loaded before the fork: every worker is ready at once.
                 "--preload",
                 "--timeout", "30", "--graceful-timeout", "5",
@@ -118,7 +138,7 @@ def gunicorn(transactional_db, iprog, tmp_path):
         while True:
             assert process.poll() is None, "gunicorn exited:\n" + server.output()
             booted = log.read_text().count("Booting worker with pid")
-            if booted >= WORKERS:
+            if booted >= workers:
                 try:
                     if local_session().get(server.base + "/accounts/login/", timeout=2).ok:
                         break
