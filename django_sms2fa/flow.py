@@ -61,9 +61,12 @@ def send_login_code(
     return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)
 
 
-def start_code_step(request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone) -> None:
+def start_code_step(
+    request: HttpRequest, pending: PendingLogin, user: Any, phone: Phone
+) -> SendError | None:
     """Send the code of a login that just passed its password check, unless the
-    code this browser already has for it can still be entered, on this phone."""
+    code this browser already has for it can still be entered, on this phone.
+    Returns why a new code could not be sent, if it could not."""
     if pending.challenge_id:
         challenge = pending_challenge(pending)
         if (
@@ -71,20 +74,24 @@ def start_code_step(request: HttpRequest, pending: PendingLogin, user: Any, phon
             and challenge.phone_key == phone_key(phone.number)
             and challenges.state(challenge, pending.user_id) is None
         ):
-            return
+            return None
         # Used up, expired, locked or sent to another number: a new code, bound
         # to a new nonce.
         pending.renew(request.session)
-    send_login_code(request, pending, user, phone)
+    return send_login_code(request, pending, user, phone)
 
 
-def begin_second_step(request: HttpRequest, held: SecondStepRequired) -> PendingLogin | None:
+def begin_second_step(
+    request: HttpRequest, held: SecondStepRequired
+) -> tuple[PendingLogin | None, SendError | None]:
     """What follows a password check that ``hold_login`` held: the login code goes
-    out (or, in the "enroll" phase, waits for a phone). The pending login, if any."""
+    out (or, in the "enroll" phase, waits for a phone). Returns the pending login,
+    if any, and why its code could not be sent, if it could not."""
     pending = PendingLogin.load(request.session)
+    error = None
     if pending is not None and pending.phase == "code" and held.user is not None:
-        start_code_step(request, pending, held.user, held.phone)
-    return pending
+        error = start_code_step(request, pending, held.user, held.phone)
+    return pending, error
 
 
 def resend_login_code(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from .api.tokens import CLIENT_KEY as APP_CLIENT_KEY
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import begin_second_step
@@ -30,6 +32,11 @@ class SMS2FAMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.sms2fa_protected = True  # type: ignore[attr-defined]
+        if request.session.get(APP_CLIENT_KEY) == "app":
+            # An app client's token session, named by its stored key in a cookie:
+            # a token session is only ever reached through its token.
+            request.session = type(request.session)()
+            request.user = AnonymousUser()
         self.refuse_unverified_session(request)
         return self.get_response(request)
 
@@ -49,7 +56,7 @@ class SMS2FAMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, SecondStepRequired):
             return None
-        pending = begin_second_step(request, exception)
+        pending, _error = begin_second_step(request, exception)  # the code page shows it
         if pending is not None and pending.phase == "enroll":
             return HttpResponseRedirect(reverse("sms2fa:login_enroll"))
         # A redirect, never the code page itself: the password POST must not stay

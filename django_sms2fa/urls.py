@@ -2,6 +2,7 @@ from django.db import transaction
 from django.urls import path
 
 from . import views
+from .api.urls import urlpatterns as api_urlpatterns
 
 app_name = "sms2fa"
 
@@ -25,3 +26,6 @@ urlpatterns = [
     path("setup/disable/", _own(views.DisableView.as_view()), name="disable"),
     path("setup/recovery-codes/", _own(views.RecoveryCodesView.as_view()), name="recovery_codes"),
 ]
+
+# The JSON API for single-page and mobile apps (docs/headless.md).
+urlpatterns += api_urlpatterns

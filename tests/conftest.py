@@ -132,3 +132,11 @@ def step_up(client, purpose, next_url="/home/"):
     url = f"/2fa/step-up/?purpose={purpose}&next={next_url}"
     client.post(url, {"send": "1"})
     return client.post(url, {"code": last_code()})
+
+
+@pytest.fixture(params=["browser", "app"])
+def api(request):
+    """A JSON API client of each kind (``tests/api_client.py``)."""
+    from .api_client import ApiClient
+
+    return ApiClient(request.param)

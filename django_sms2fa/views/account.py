@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -16,21 +15,24 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .. import challenges, recovery, session, verification
+from .. import challenges, recovery, verification
+from ..account import (
+    CHANGE_PHONE,
+    DISABLE,
+    NEW_RECOVERY_CODES,
+    PhoneReplaced,
+    TwoFactorRequired,
+    confirm_new_phone,
+    turn_off,
+)
 from ..challenges import ENROLL, Outcome
 from ..conf import app_settings
-from ..decorators import StepUpRequiredMixin, is_stepped_up, step_up_response
-from ..enrollment import PhoneConfirmedMeanwhile, confirm_phone, prepare_phone, remove_phone
+from ..decorators import StepUpRequiredMixin, step_up_response
+from ..enrollment import PhoneConfirmedMeanwhile, prepare_phone
 from ..exceptions import SendError
 from ..forms import CodeForm, PhoneForm
-from ..pending import mark_verified
 from ..policy import requires_2fa
 from . import messages
-
-#: Step-up purposes of the account pages.
-CHANGE_PHONE = "phone_change"
-DISABLE = "disable"
-NEW_RECOVERY_CODES = "recovery_codes"
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -123,18 +125,13 @@ class PhoneConfirmView(AccountView):
                 form.add_error("code", messages.for_refusal(result))
             status = 429 if result.outcome is Outcome.RATE_LIMITED else 200
             return self.render_page(form=form, status=status)
-        phone = result.challenge.phone if result.challenge is not None else None
-        if phone is None or phone.user_id != request.user.pk:
-            return self.render_page(error=_("This number was replaced; enter it again."))
         try:
-            confirm_phone(phone, request,
-                          may_replace=is_stepped_up(request, CHANGE_PHONE))
+            codes = confirm_new_phone(request, result.challenge)
+        except PhoneReplaced:
+            return self.render_page(error=_("This number was replaced; enter it again."))
         except PhoneConfirmedMeanwhile:
             return step_up_response(request, CHANGE_PHONE, None) or self.render_page()
-        # LoginRequiredMixin lets only a signed-in user this far.
-        mark_verified(request.session, cast(AbstractBaseUser, request.user), via="code")
-        if recovery.remaining(request.user.pk) == 0:
-            codes = recovery.replace_codes(request.user, app_settings.RECOVERY_CODE_COUNT, request)
+        if codes is not None:
             return render(request, "sms2fa/recovery_codes.html",
                           {"codes": codes, "next_url": reverse("sms2fa:setup")})
         return HttpResponseRedirect(reverse("sms2fa:setup"))
@@ -154,15 +151,15 @@ class DisableView(StepUpRequiredMixin, AccountView):
         })
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        if requires_2fa(request.user):
+        try:
+            turn_off(request)
+        except TwoFactorRequired:
             return render(request, "sms2fa/setup.html", {
                 "phone": challenges.confirmed_phone(request.user.pk),
                 "recovery_codes_left": recovery.remaining(request.user.pk),
                 "required": True,
                 "error": _("Two-factor sign-in is required for your account."),
             }, status=403)
-        remove_phone(request.user, request)
-        session.clear_step_ups(request.session)
         return HttpResponseRedirect(reverse("sms2fa:setup"))
 
 
