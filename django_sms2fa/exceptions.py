@@ -52,6 +52,15 @@ class GatewayBadResponse(SendError):
     """The gateway answered with something that is not its JSON answer."""
 
 
+class GatewayUnclear(GatewayBadResponse):
+    """The gateway's answer neither confirms nor refuses the SMS (a 5xx, an empty or
+    malformed body, "queued" without a message id): it may have been queued, so it
+    counts as sent for the cooldown and is never sent again at once."""
+
+    user_message = GatewayTimeout.user_message
+    may_have_been_sent = True
+
+
 class GatewayRejected(SendError):
     """The gateway refused the SMS (bad token, number, content or credits)."""
 

@@ -1,11 +1,15 @@
-"""A loopback fake of the IPROG SMS API, as far as ``IPROGSender`` needs it.
+"""A loopback fake of the IPROG SMS API.
 
-It follows what is known of IPROG (the team's IPROG API notes, section 9): only
-``POST /api/v1/sms_messages`` is served (every other path answers 404), params
-are merged like Rails does (query string, then a JSON or form body over it),
-and failures come back as HTTP 200 with ``{"status": 500, "message": ...}``.
-It listens on 127.0.0.1 only. Faults are switched on with ``answer_*``,
-``hang_up`` and ``redirect_to`` and stay on until ``heal()``;
+It follows what is known of IPROG (the team's IPROG API notes, section 9). It
+serves ``POST /api/v1/sms_messages``, ``POST /api/v1/sms_messages/send_bulk``,
+``GET /api/v1/sms_messages/status``, ``GET /api/v1/account/sms_credits`` and
+the OTP pair ``POST /api/v1/otp/send_otp`` and ``verify_otp`` (see
+``iprog_fake_otp``); every other path answers 404. Params are merged like Rails
+does (query string, then a JSON or form body over it); each endpoint answers
+with its own ``status`` type (integer 200/500 on ``sms_messages``, the strings
+``"success"``/``"error"`` on account and OTP), failures as HTTP 200. It listens
+on 127.0.0.1 only. Faults are switched on with ``answer_*``, ``hang_up`` and
+``redirect_to``, apply to every endpoint and stay on until ``heal()``;
 ``refused_base_url`` is a URL where nothing listens.
 """
 
@@ -25,12 +29,21 @@ from urllib.parse import urlencode
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from .iprog_fake_otp import OTPEndpoints
+
 HOST = "127.0.0.1"
 SEND_PATH = "/api/v1/sms_messages"
+BULK_PATH = "/api/v1/sms_messages/send_bulk"
+STATUS_PATH = "/api/v1/sms_messages/status"
+CREDITS_PATH = "/api/v1/account/sms_credits"
 PHONE_FORMAT = re.compile(r"(?:09|639|\+639)\d{9}")
 ID_CHARS = string.ascii_letters + string.digits
 
 QUEUED = "SMS successfully queued for delivery."
+BULK_QUEUED = (
+    "Your bulk SMS messages have been successfully added to the queue and will be processed shortly."
+)
+ACCOUNT_FOUND = "Account found."
 INVALID_TOKEN = "Invalid Token"
 INAPPROPRIATE = "Your input contains inappropriate language."
 ERROR_PAGE = (
@@ -80,7 +93,7 @@ class Accepted:
     request: Received
 
 
-class IPROGFake:
+class IPROGFake(OTPEndpoints):
     """The fake IPROG service; ``token`` is an account it knows, with ``credits``."""
 
     def __init__(self, *, credits: float = 100) -> None:
@@ -101,10 +114,27 @@ class IPROGFake:
         self._answer_lost: Callable[[Request, Response], Response] | None = None
         self._release = threading.Event()
         self._lock = threading.Lock()
+        #: ``message_status`` the status endpoint reports, by message id ("pending" if absent).
+        self.statuses: dict[str, str] = {}
+        #: The status endpoint's answer for an id it never issued (IPROG's is unknown).
+        self.unknown_id_answer: Any = {"status": 500, "message": "Message not found"}
+        #: The credits endpoint's answer for an unknown token (IPROG's is unknown).
+        self.credits_invalid_token_answer: Any = {"status": "error", "message": INVALID_TOKEN}
         self._unlistened: socket.socket | None = None
         self._server = _Server(host=HOST, port=0, threaded=True)
-        self._server.expect_request(SEND_PATH, method="POST").respond_with_handler(self._send)
+        routes = [
+            (SEND_PATH, "POST", self._queue),
+            (BULK_PATH, "POST", self._queue_bulk),
+            (STATUS_PATH, "GET", self._status),
+            (CREDITS_PATH, "GET", self._credits),
+            *self.otp_routes(),
+        ]
+        for path, method, endpoint in routes:
+            self._server.expect_request(path, method=method).respond_with_handler(
+                self._serving(endpoint)
+            )
         self._server.expect_request(re.compile(".*")).respond_with_handler(self._not_found)
+        self.otp_init()
 
     # -- lifecycle --------------------------------------------------------
 
@@ -152,6 +182,10 @@ class IPROGFake:
         """Answer every request with this JSON value, whatever was sent."""
         self._fault = lambda received: _json(body, status)
 
+    def answer_raw(self, body: bytes, status: int = 200, content_type: str = "application/json") -> None:
+        """Answer every request with these bytes (an empty body, truncated JSON, ...)."""
+        self._fault = lambda received: Response(body, status=status, content_type=content_type)
+
     def redirect_to(self, location: str, status: int = 307) -> None:
         self._fault = lambda received: Response("", status=status, headers={"Location": location})
 
@@ -166,6 +200,15 @@ class IPROGFake:
     def hang_up(self, *, partial: bool = False) -> None:
         """Queue sends as usual, then close the connection before (or halfway into) the answer."""
         self._answer_lost = self._cut_partly if partial else self._cut
+
+    def answer_dripping(self, interval: float = 0.1, *, headers: bool = False) -> None:
+        """Answer as usual but one byte every ``interval`` seconds: the body only, or
+        with ``headers`` the status line and headers too. No single read waits long,
+        so only a deadline on the whole call ends it."""
+        self._answer_lost = lambda request, answer: self._drip(request, answer, interval, headers)
+
+    def set_status(self, message_id: str, status: str) -> None:
+        self.statuses[message_id] = status
 
     def release(self) -> None:
         self._release.set()
@@ -208,17 +251,20 @@ class IPROGFake:
             pass
         return Response(ERROR_PAGE.format(code=404), status=404, content_type="text/html")
 
-    def _send(self, request: Request) -> Response:
-        try:
-            received = self._receive(request)
-        except ValueError:  # Rails answers a body it cannot parse with 400
-            return Response(ERROR_PAGE.format(code=400), status=400, content_type="text/html")
-        if self._fault is not None:
-            return self._fault(received)
-        answer = self._queue(received)
-        if self._answer_lost is not None:
-            return self._answer_lost(request, answer)
-        return answer
+    def _serving(self, endpoint: Callable[[Received], Response]) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            try:
+                received = self._receive(request)
+            except ValueError:  # Rails answers a body it cannot parse with 400
+                return Response(ERROR_PAGE.format(code=400), status=400, content_type="text/html")
+            if self._fault is not None:
+                return self._fault(received)
+            answer = endpoint(received)
+            if self._answer_lost is not None:
+                return self._answer_lost(request, answer)
+            return answer
+
+        return handler
 
     # -- answers that never arrive whole -----------------------------------
 
@@ -249,27 +295,60 @@ class IPROGFake:
 
         return Response(chunks(), status=answer.status_code, content_type=answer.content_type)
 
+    def _drip(self, request: Request, answer: Response, interval: float, headers: bool) -> Response:
+        body = answer.get_data()
+        if not headers:
+            def chunks():
+                for index in range(len(body)):
+                    if self._release.wait(interval):
+                        yield body[index:]
+                        return
+                    yield body[index:index + 1]
+
+            return Response(chunks(), status=answer.status_code, content_type=answer.content_type)
+        raw = (f"HTTP/1.1 {answer.status}\r\nContent-Type: {answer.content_type}\r\n"
+               f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+        sock = request.environ["werkzeug.socket"]
+        try:
+            for index in range(len(raw)):
+                if self._release.wait(interval):
+                    break
+                sock.sendall(raw[index:index + 1])
+        except OSError:
+            pass  # the client gave up
+        _drop_connection(request)
+        return Response("")
+
+    @staticmethod
+    def _answer(body: Any, status: int = 200) -> Response:
+        return _json(body, status)
+
+    @staticmethod
+    def _text(value: Any) -> str:
+        return _text(value)
+
+    @staticmethod
+    def _phone_ok(phone: str) -> bool:
+        return PHONE_FORMAT.fullmatch(phone) is not None
+
+    def _token(self, received: Received) -> str | None:
+        token = received.params.get("api_token")
+        return token if isinstance(token, str) and token in self.credits else None
+
     def _queue(self, received: Received) -> Response:
-        params = received.params
-        token = params.get("api_token")
-        if not isinstance(token, str) or token not in self.credits:
+        token = self._token(received)
+        if token is None:
             return _json({"status": 500, "message": INVALID_TOKEN})
+        params = received.params
         phone, message = _text(params.get("phone_number")), _text(params.get("message"))
-        errors = _validation_errors(phone, message)
-        if not errors and self._inappropriate(message):
-            errors = [INAPPROPRIATE]
+        errors = self._refusals(phone, message)
         if errors:
             return _json({"status": 500, "message": errors})
         with self._lock:
             if self.credits[token] < self.sms_rate:
                 return _json({"status": 500, "message": [self.insufficient_credits_message]})
-            self.credits[token] -= self.sms_rate
-            message_id = self._new_message_id()
-            self.outbox.append(Accepted(
-                phone=phone, message=message, message_id=message_id, params=params,
-                token_in_query="api_token" in received.query, request=received,
-            ))
-        link = f"http://{HOST}:{self._server.port}{SEND_PATH}/status?" + urlencode(
+            message_id = self._accept(token, phone, message, received)
+        link = f"http://{HOST}:{self._server.port}{STATUS_PATH}?" + urlencode(
             {"api_token": token, "message_id": message_id}
         )
         return _json({
@@ -279,6 +358,58 @@ class IPROGFake:
             "message_status_link": link,
             "message_status_request_mode": "GET",
             "sms_rate": self.sms_rate,
+        })
+
+    def _refusals(self, phone: str, message: str) -> list[str]:
+        errors = _validation_errors(phone, message)
+        if not errors and self._inappropriate(message):
+            errors = [INAPPROPRIATE]
+        return errors
+
+    def _accept(self, token: str, phone: str, message: str, received: Received) -> str:
+        """Charge ``token`` and queue one message; call with ``_lock`` held."""
+        self.credits[token] -= self.sms_rate
+        message_id = self._new_message_id()
+        self.outbox.append(Accepted(
+            phone=phone, message=message, message_id=message_id, params=received.params,
+            token_in_query="api_token" in received.query, request=received,
+        ))
+        return message_id
+
+    def _queue_bulk(self, received: Received) -> Response:
+        token = self._token(received)
+        if token is None:
+            return _json({"status": 500, "message": INVALID_TOKEN})
+        message = _text(received.params.get("message"))
+        phones = [p.strip() for p in _text(received.params.get("phone_number")).split(",")]
+        errors = sorted({e for phone in phones for e in self._refusals(phone, message)})
+        if errors:
+            return _json({"status": 500, "message": errors})
+        with self._lock:
+            if self.credits[token] < self.sms_rate * len(phones):
+                return _json({"status": 500, "message": [self.insufficient_credits_message]})
+            ids = [self._accept(token, phone, message, received) for phone in phones]
+        return _json({"status": 200, "message": BULK_QUEUED, "message_ids": ",".join(ids)})
+
+    def _status(self, received: Received) -> Response:
+        token = self._token(received)
+        if token is None:
+            return _json({"status": 500, "message": INVALID_TOKEN})
+        message_id = received.params.get("message_id")
+        known = {sent.message_id for sent in self.outbox if sent.params.get("api_token") == token}
+        if message_id not in known:
+            return _json(self.unknown_id_answer)
+        return _json({"status": 200, "message_status": self.statuses.get(message_id, "pending")})
+
+    def _credits(self, received: Received) -> Response:
+        token = self._token(received)
+        if token is None:
+            return _json(self.credits_invalid_token_answer)
+        balance = self.credits[token]
+        return _json({
+            "status": "success",
+            "message": ACCOUNT_FOUND,
+            "data": {"load_balance": int(balance) if balance == int(balance) else balance},
         })
 
     def _inappropriate(self, message: str) -> bool:
@@ -294,7 +425,10 @@ class IPROGFake:
 
 
 def _drop_connection(request: Request) -> None:
-    request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+    try:
+        request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the client has gone already
 
 
 def _text(value: Any) -> str:

@@ -4,6 +4,7 @@ database, regions, the circuit breaker, trusted proxies, alerts, lockout notices
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from django.core.cache import cache
@@ -176,6 +177,18 @@ class TestCircuitBreaker:
         password_step(client)
         assert b"not reachable right now" in client.get("/2fa/verify/").content
         assert SecurityEvent.objects.filter(detail__startswith="CircuitOpen").count() == 5
+
+    def test_a_dripping_gateway_is_cut_at_the_deadline_and_opens_it(self, client, user, down):
+        # One byte every 0.05 s: each answer would take ~15 s; no single read waits long.
+        down.heal()
+        down.answer_dripping(0.05)
+        started = time.monotonic()
+        sign_in_attempts(type(client), "alice", 3)
+        assert time.monotonic() - started < 3 * 1.5 + 3  # three deadlines of 1.5 s, not 45 s
+        assert list(Challenge.objects.values_list("delivery", flat=True)) == ["unknown"] * 3
+        sign_in_attempts(type(client), "alice", 1)
+        assert len(down.requests) == 3
+        assert SecurityEvent.objects.filter(detail__startswith="CircuitOpen").count() == 1
 
     def test_closes_after_the_cooldown(self, client, user, down, frozen_clock):
         sign_in_attempts(type(client), "alice", 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,3 +44,14 @@ class BaseSender:
 
     def send(self, message: SMS) -> SendResult:
         raise NotImplementedError
+
+    def credit_balance(self) -> Decimal | None:
+        """What is left on the gateway account, or None for a sender without one
+        (console, locmem). Raises a ``SendError`` when the gateway cannot say."""
+        return None
+
+    def message_status(self, message_id: str) -> str | None:
+        """The gateway's delivery status of a sent message (``"pending"``,
+        ``"delivered"``, ``"failed"``, ...), or None for a sender that cannot
+        tell. Raises a ``SendError`` when the gateway cannot say."""
+        return None

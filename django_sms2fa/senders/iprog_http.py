@@ -1,0 +1,220 @@
+"""HTTP to IPROG: one session per thread, a total deadline per call, and errors
+mapped to ``SendError`` children with the API token removed.
+
+``requests`` timeouts bound each socket operation, not the call: a gateway that
+drips one byte a second never trips them. Every call here also runs under a
+watchdog that shuts the call's socket once ``deadline`` seconds have passed, so
+no answer, however slow, holds a login longer than that.
+
+IPROG's status and credits endpoints are GETs that take the token in the query
+string. Such URLs are never logged: urllib3's request log line is scrubbed, and
+no ``requests`` exception (which quotes the URL) leaves this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+from ..exceptions import GatewayBadResponse, GatewayTimeout, GatewayUnavailable, SendError
+
+DEFAULT_TIMEOUT = (3.05, 10.0)  # (connect, read) seconds, per socket operation
+DEFAULT_DEADLINE = 15.0  # seconds for the whole call
+
+TOKEN_IN_URL = re.compile(r"(api_token=)[^&\s\"']*")
+
+_local = threading.local()
+
+
+class _ScrubTokens(logging.Filter):
+    """Blank ``api_token=`` values in urllib3's log lines (its request line quotes the URL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(
+                TOKEN_IN_URL.sub(r"\1[api_token]", a) if isinstance(a, str) else a for a in args
+            )
+        if isinstance(record.msg, str):
+            record.msg = TOKEN_IN_URL.sub(r"\1[api_token]", record.msg)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_ScrubTokens())
+
+
+def _watch_socket(sock: Any) -> None:
+    watched = getattr(_local, "sockets", None)
+    if watched is not None and sock is not None:
+        watched.append(sock)
+
+
+def _watched(pool: type[HTTPConnectionPool], connection: type) -> type[HTTPConnectionPool]:
+    """``pool`` whose connections tell the running call which sockets it uses.
+
+    Sockets, not connections, are kept: http.client drops a connection's
+    ``sock`` once the headers of a ``Connection: close`` answer are read."""
+
+    class WatchedConnection(connection):  # type: ignore[valid-type,misc]
+        def connect(self) -> None:
+            super().connect()
+            _watch_socket(self.sock)
+
+    class WatchedPool(pool):  # type: ignore[valid-type,misc]
+        ConnectionCls = WatchedConnection
+
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            conn = super()._get_conn(timeout)
+            _watch_socket(getattr(conn, "sock", None))  # a kept-alive connection
+            return conn
+
+    return WatchedPool
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """An adapter whose pools tell the running call which connections it uses."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _watched(HTTPConnectionPool, HTTPConnection),
+            "https": _watched(HTTPSConnectionPool, HTTPSConnection),
+        }
+
+
+def _session() -> requests.Session:
+    # One session per thread keeps TLS connections to IPROG alive between calls.
+    if not hasattr(_local, "session"):
+        session = requests.Session()
+        adapter = _DeadlineAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _local.session = session
+    return _local.session
+
+
+class _Watchdog:
+    """Shut the sockets of one call once its deadline has passed."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.sockets: list[Any] = []
+        self.expired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="sms2fa-deadline", daemon=True)
+
+    def __enter__(self) -> _Watchdog:
+        _local.sockets = self.sockets
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _local.sockets = None
+        self._done.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.deadline):
+            return
+        self.expired = True
+        # Keep cutting until the call gives up: a connection may still be opening.
+        while True:
+            for sock in list(self.sockets):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            if self._done.wait(0.02):
+                return
+
+
+def call(
+    method: str,
+    url: str,
+    *,
+    timeout: float | tuple[float, float],
+    deadline: float,
+    **kwargs: Any,
+) -> requests.Response:
+    """Make one request within ``deadline`` seconds, or raise a ``SendError``.
+
+    Redirects are never followed: a 307/308 would carry the token to any host.
+    """
+    watchdog = _Watchdog(deadline)
+    try:
+        with watchdog:
+            response = _session().request(
+                method, url, timeout=timeout, allow_redirects=False, **kwargs
+            )
+    except requests.RequestException as exc:
+        failure = _failure(exc, watchdog)
+    else:
+        if not watchdog.expired:
+            return response
+        # Cut off mid-answer, http.client may still make a "response" of the part it read.
+        response.close()
+        failure = _failure(None, watchdog)
+    # Raised outside the except block: the requests exception holds the
+    # prepared request, token and all, and must not ride along as __context__.
+    raise failure
+
+
+def _failure(exc: requests.RequestException | None, watchdog: _Watchdog) -> SendError:
+    """The SendError for a request that got no usable answer."""
+    if watchdog.expired:
+        return GatewayTimeout(f"IPROG did not answer within {watchdog.deadline:g} s")
+    if isinstance(exc, requests.ConnectTimeout):
+        return GatewayUnavailable("connection to IPROG timed out")
+    if isinstance(exc, requests.Timeout):
+        return GatewayTimeout("IPROG did not answer in time")
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        # requests reports a read timeout during the body, or a connection
+        # dropped after the request went out, as a ConnectionError: IPROG may
+        # have queued the SMS, so these must not count as "not sent".
+        reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else None
+        if isinstance(reason, ReadTimeoutError):
+            return GatewayTimeout("IPROG did not answer in time")
+        if isinstance(reason, ProtocolError) or isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            return GatewayTimeout("IPROG broke the connection before answering")
+        return GatewayUnavailable("could not connect to IPROG")
+    return GatewayUnavailable("request to IPROG failed")
+
+
+def json_object(
+    response: requests.Response, unclear: Callable[[str, int], SendError]
+) -> dict[str, Any]:
+    """The answer's JSON object; anything else raises ``unclear(detail, status)``.
+
+    A 3xx or 4xx is IPROG (or its front) saying it did not take the request:
+    ``GatewayBadResponse``. A 5xx or an answer that is not a JSON object is
+    unclear: what it means for the request is up to the caller.
+    """
+    status = response.status_code
+    if 300 <= status < 500:
+        raise GatewayBadResponse(f"IPROG answered HTTP {status}", status_code=status)
+    if status >= 500:
+        raise unclear(f"IPROG answered HTTP {status}", status)
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise unclear(f"IPROG answered HTTP {status} without a JSON object", status)
+    return body
+
+
+def message_text(message: Any) -> str:
+    """IPROG's ``message``: a string, or a list of strings (Rails validation messages)."""
+    if isinstance(message, list):
+        return "; ".join(str(part) for part in message)
+    return "" if message is None else str(message)
