@@ -65,7 +65,7 @@ def _watched(pool: type[HTTPConnectionPool], connection: type) -> type[HTTPConne
     Sockets, not connections, are kept: http.client drops a connection's
     ``sock`` once the headers of a ``Connection: close`` answer are read."""
 
-    class WatchedConnection(connection):  # type: ignore[valid-type,misc]
+    class WatchedConnection(connection):
         def connect(self) -> None:
             super().connect()
             _watch_socket(self.sock)
@@ -184,7 +184,8 @@ def _failure(exc: requests.RequestException | None, watchdog: _Watchdog) -> Send
         reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else None
         if isinstance(reason, ReadTimeoutError):
             return GatewayTimeout("IPROG did not answer in time")
-        if isinstance(reason, ProtocolError) or isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        broken = isinstance(exc, requests.exceptions.ChunkedEncodingError)
+        if broken or isinstance(reason, ProtocolError):
             return GatewayTimeout("IPROG broke the connection before answering")
         return GatewayUnavailable("could not connect to IPROG")
     return GatewayUnavailable("request to IPROG failed")
