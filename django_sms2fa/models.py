@@ -93,6 +93,10 @@ class Challenge(models.Model):
     delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.SENDING)
     gateway_message_id = models.CharField(max_length=64, blank=True)
     gateway_error = models.CharField(max_length=255, blank=True)
+    #: The gateway's word for the message's fate ("pending", "delivered", "failed", ...),
+    #: as last asked with ``manage.py sms2fa_delivery_status`` or the admin action.
+    gateway_status = models.CharField(max_length=32, blank=True)
+    gateway_status_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("challenge")
