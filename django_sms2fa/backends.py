@@ -1,6 +1,15 @@
 """SMS2FABackend: the password check of a login that django-sms2fa holds."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+from django.utils.module_loading import import_string
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class SMS2FABackend(ModelBackend):
@@ -10,3 +19,32 @@ class SMS2FABackend(ModelBackend):
     Its path is what the session records when the second step completes the
     login, and ``manage.py check`` refuses a configuration without it.
     """
+
+
+def carry_over_model_backend(request: HttpRequest) -> bool:
+    """Move a session signed in through ``ModelBackend`` to ``SMS2FABackend``, once.
+
+    Django drops a session whose recorded backend is no longer listed, so putting
+    ``SMS2FABackend`` in place of ``ModelBackend`` would sign every user out.
+    ``SMS2FABackend`` checks exactly what ``ModelBackend`` checked, so such a
+    session is carried over; the middleware then treats it like any session that
+    did not pass the second step: a user with a confirmed phone must sign in again
+    with a code. Only that exact path is carried over, and the session's password
+    hash is still verified by Django as for any session.
+    """
+    session = request.session
+    if session.get(BACKEND_SESSION_KEY) != MODEL_BACKEND:
+        return False
+    backends = settings.AUTHENTICATION_BACKENDS
+    if MODEL_BACKEND in backends:
+        return False
+    target = next((p for p in backends if issubclass(import_string(p), SMS2FABackend)), None)
+    if target is None:
+        return False
+    session[BACKEND_SESSION_KEY] = target
+    # AuthenticationMiddleware's lazy user may already hold the anonymous user
+    # that the old path gave; look it up again under the new one.
+    for cached in ("_cached_user", "_acached_user"):
+        request.__dict__.pop(cached, None)
+    request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
+    return True

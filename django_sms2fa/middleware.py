@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from .api.tokens import CLIENT_KEY as APP_CLIENT_KEY
+from .backends import carry_over_model_backend
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import begin_second_step
@@ -37,6 +38,7 @@ class SMS2FAMiddleware:
             # a token session is only ever reached through its token.
             request.session = type(request.session)()
             request.user = AnonymousUser()
+        carry_over_model_backend(request)
         self.refuse_unverified_session(request)
         return self.get_response(request)
 

@@ -13,18 +13,20 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.utils.crypto import constant_time_compare, salted_hmac
 
-from . import clock
+from . import clock, digests
 from .conf import app_settings
 
 PENDING_SESSION_KEY = "_sms2fa_pending"
 VERIFIED_SESSION_KEY = "_sms2fa_verified"
 
 
+FINGERPRINT_SALT = "django_sms2fa.pending.password"
+
+
 def password_fingerprint(user: AbstractBaseUser) -> str:
     """Changes whenever the user's password changes; reveals nothing of it."""
-    return salted_hmac("django_sms2fa.pending.password", user.password or "").hexdigest()
+    return digests.digest(FINGERPRINT_SALT, user.password or "")
 
 
 @dataclass
@@ -104,8 +106,8 @@ class PendingLogin:
 
     def matches(self, user: AbstractBaseUser) -> bool:
         """True if ``user`` is the one who passed the password check, password unchanged."""
-        return str(user.pk) == self.user_id and constant_time_compare(
-            password_fingerprint(user), self.fingerprint
+        return str(user.pk) == self.user_id and digests.matches(
+            FINGERPRINT_SALT, user.password or "", self.fingerprint
         )
 
     def cooldown_left(self) -> int:

@@ -60,7 +60,7 @@ def strip_login(request: HttpRequest) -> None:
 def connect() -> None:
     user_logged_in.connect(hold_login, dispatch_uid=DISPATCH_UID)
     # Move ours to the front. Signal has no ordering API; these attributes have
-    # been stable since Django 1.x and test_receivers fails if they change.
+    # been stable since Django 1.x; tests/test_receivers.py fails if they change.
     with user_logged_in.lock:
         ours = [r for r in user_logged_in.receivers if r[0][0] == DISPATCH_UID]
         others = [r for r in user_logged_in.receivers if r[0][0] != DISPATCH_UID]

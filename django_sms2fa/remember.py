@@ -12,23 +12,24 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
-from django.utils.crypto import constant_time_compare, salted_hmac
 
+from . import digests
 from .conf import app_settings
 from .models import Phone
 
 SALT = "django_sms2fa.remember"
 
 
-def _fingerprint(user: Any, phone: Phone) -> str:
+def _fingerprinted(user: Any, phone: Phone) -> str:
+    """What the cookie's fingerprint covers: the phone row and the password hash."""
     confirmed = phone.confirmed_at.isoformat() if phone.confirmed_at else ""
-    value = f"{phone.pk}:{phone.number}:{confirmed}:{user.password}"
-    return salted_hmac(SALT, value).hexdigest()
+    return f"{phone.pk}:{phone.number}:{confirmed}:{user.password}"
 
 
 def remember(response: HttpResponse, request: HttpRequest, user: Any, phone: Phone) -> None:
     days = app_settings.REMEMBER_DAYS
-    value = signing.dumps({"u": str(user.pk), "f": _fingerprint(user, phone)}, salt=SALT)
+    fingerprint = digests.digest(SALT, _fingerprinted(user, phone))
+    value = signing.dumps({"u": str(user.pk), "f": fingerprint}, salt=SALT)
     response.set_cookie(
         app_settings.REMEMBER_COOKIE_NAME,
         value,
@@ -52,5 +53,5 @@ def is_remembered(request: HttpRequest, user: Any, phone: Phone) -> bool:
     return (
         isinstance(data, dict)
         and data.get("u") == str(user.pk)
-        and constant_time_compare(str(data.get("f", "")), _fingerprint(user, phone))
+        and digests.matches(SALT, _fingerprinted(user, phone), str(data.get("f", "")))
     )

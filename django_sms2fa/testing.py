@@ -1,6 +1,8 @@
 """Helpers for sites that test their own code with django-sms2fa installed.
 
-Load the pytest fixtures with ``pytest_plugins = ["django_sms2fa.testing"]``.
+``verified_login`` and ``code_from`` work with any test runner (Django's
+``TestCase`` included); pytest users load the ``sms_outbox`` fixture with
+``pytest_plugins = ["django_sms2fa.testing"]``. pytest is not needed otherwise.
 """
 
 from __future__ import annotations
@@ -8,8 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 # Django-dependent imports stay inside the functions: pytest loads this plugin
 # before pytest-django has configured the settings.
@@ -38,9 +38,7 @@ def code_from(message: Any) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def sms_outbox(settings: Any) -> Iterator[list[Any]]:
-    """Switch to ``LocmemSender`` and yield its emptied outbox of ``SMS`` objects."""
+def _sms_outbox(settings: Any) -> Iterator[list[Any]]:
     from .senders import outbox
 
     settings.SMS2FA_SENDER = "django_sms2fa.senders.LocmemSender"
@@ -48,3 +46,17 @@ def sms_outbox(settings: Any) -> Iterator[list[Any]]:
     outbox.clear()
     yield outbox
     outbox.clear()
+
+
+def pytest_configure(config: Any) -> None:
+    """Register the fixtures when pytest loads this module as a plugin; pytest is
+    imported only then, so sites on Django's test runner need not install it."""
+    import pytest
+
+    class Fixtures:
+        @pytest.fixture
+        def sms_outbox(self, settings: Any) -> Iterator[list[Any]]:
+            """Switch to ``LocmemSender`` and yield its emptied outbox of ``SMS`` objects."""
+            yield from _sms_outbox(settings)
+
+    config.pluginmanager.register(Fixtures(), "django_sms2fa.testing.fixtures")
