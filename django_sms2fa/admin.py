@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .admin_actions import ask_delivery_status
 from .enrollment import remove_phone
 from .lockout import unlock
 from .models import Challenge, Phone, SecurityEvent
@@ -95,7 +96,9 @@ class ChallengeAdmin(ReadOnlyAdmin):
         "id", "user", "purpose", "phone_masked", "status", "attempts", "failures",
         "max_attempts", "created_at", "expires_at", "verified_at",
         "ip", "user_agent", "delivery", "gateway_message_id", "gateway_error",
+        "gateway_status", "gateway_status_at",
     )
+    actions = [ask_delivery_status]
 
 
 @admin.register(SecurityEvent)
