@@ -87,6 +87,12 @@ class AppSettings:
     STEP_UP_MAX_AGE = Setting(300, "Default seconds a step-up verification stays fresh.")
     REMEMBER_DAYS = Setting(0, "Days 'remember this browser' skips the code; 0 hides the option.")
     REMEMBER_COOKIE_NAME = Setting("sms2fa_remember", "Cookie that remembers a browser.")
+    CHALLENGE_RETENTION_DAYS = Setting(
+        90, "Days challenges (and idle gate rows) are kept; sms2fa_cleanup deletes older ones."
+    )
+    EVENT_RETENTION_DAYS = Setting(
+        365, "Days security events are kept; sms2fa_cleanup deletes older ones."
+    )
     NOTICE_TEMPLATE = Setting(
         "{site_name}: the phone number for two-factor sign-in on your account was {change}. "
         "If this was not you, contact support now.",

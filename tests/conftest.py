@@ -110,7 +110,7 @@ def iprog(settings, monkeypatch):
     settings.SMS2FA_SENDER = "django_sms2fa.senders.IPROGSender"
     settings.SMS2FA_IPROG_BASE_URL = fake.base_url
     settings.SMS2FA_IPROG_API_TOKEN = fake.token
-    settings.SMS2FA_SENDER_OPTIONS = {"timeout": [1, 0.5], "deadline": 1.5}
+    settings.SMS2FA_SENDER_OPTIONS = {"timeout": [1, 0.5], "deadline": 3}
     try:
         yield fake
     finally:

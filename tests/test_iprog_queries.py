@@ -64,7 +64,7 @@ QUERY_FAULTS = [
     pytest.param(lambda f, s: f.answer_not_json(), GatewayUnclear, "without a JSON object",
                  id="not-json"),
     pytest.param(lambda f, s: f.answer_slowly(), GatewayTimeout, "did not answer", id="timeout"),
-    pytest.param(lambda f, s: f.answer_dripping(0.05), GatewayTimeout, "within 1.5 s",
+    pytest.param(lambda f, s: f.answer_dripping(0.2), GatewayTimeout, "within 3 s",
                  id="dripping"),
     pytest.param(lambda f, s: setattr(s, "SMS2FA_IPROG_BASE_URL", f.refused_base_url),
                  GatewayUnavailable, "could not connect", id="refused"),
