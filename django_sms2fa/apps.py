@@ -9,6 +9,6 @@ class SMS2FAConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401  (registers checks and receivers)
+        from . import checks, checks_site, receivers  # noqa: F401  (registers checks, receivers)
 
         receivers.connect()

@@ -124,3 +124,105 @@ def test_plain_http_gateway_is_a_deploy_error(settings):
     settings.SMS2FA_IPROG_API_TOKEN = "0" * 40
     settings.SMS2FA_IPROG_BASE_URL = "http://sms.iprogtech.com/api/v1"
     assert "sms2fa.E013" in ids(deploy=True)
+
+
+# -- the site around django-sms2fa (checks_site) -------------------------------
+
+
+def outside_tests(monkeypatch):
+    """As in production: Django's test environment is what adds mail.outbox."""
+    from django.core import mail
+
+    monkeypatch.delattr(mail, "outbox")
+
+
+@pytest.mark.parametrize("sender", ["django_sms2fa.senders.ConsoleSender",
+                                    "django_sms2fa.senders.LocmemSender"])
+def test_dev_sender_with_debug_off_is_an_error(settings, monkeypatch, sender):
+    settings.SMS2FA_SENDER = sender
+    settings.SMS2FA_SENDER_OPTIONS = {}
+    settings.DEBUG = True
+    outside_tests(monkeypatch)
+    assert ids() == []
+    settings.DEBUG = False
+    assert ids() == ["sms2fa.E014"]
+
+
+def test_dev_sender_is_fine_in_a_test_environment(settings):
+    settings.SMS2FA_SENDER = "django_sms2fa.senders.ConsoleSender"
+    settings.DEBUG = False
+    assert ids() == []
+
+
+def test_real_sender_with_debug_off_passes(settings, monkeypatch):
+    settings.SMS2FA_SENDER = "django_sms2fa.senders.IPROGSender"
+    settings.SMS2FA_IPROG_API_TOKEN = "x" * 40
+    outside_tests(monkeypatch)
+    assert ids() == []
+
+
+
+
+@pytest.mark.parametrize("engine, expected", [
+    ("django.contrib.sessions.backends.signed_cookies", ["sms2fa.E015"]),
+    ("django.contrib.sessions.backends.cache", []),
+    ("django.contrib.sessions.backends.cached_db", []),
+])
+def test_cookie_sessions_are_an_error(settings, engine, expected):
+    settings.SESSION_ENGINE = engine
+    assert ids() == expected
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("SMS2FA_IPROG_API_TOKN", "Did you mean SMS2FA_IPROG_API_TOKEN?"),
+    ("SMS2FA_LOCKOUT_FAILURE", "Did you mean SMS2FA_LOCKOUT_FAILURES?"),
+    ("SMS2FA_CODE_LIFETIME_SECONDS", "Did you mean SMS2FA_CODE_LIFETIME?"),
+    ("SMS2FA_FROBNICATE", "See the settings in the README."),
+])
+def test_unknown_setting_names_are_errors_with_a_hint(settings, name, hint):
+    setattr(settings, name, 5)
+    [message] = [m for m in checks.run_checks() if m.id.startswith("sms2fa.")]
+    assert message.id == "sms2fa.E016"
+    assert name in message.msg
+    assert message.hint == hint
+
+
+@pytest.mark.parametrize("name, value", [
+    ("SMS2FA_CODE_LIFETIME", "300"),
+    ("SMS2FA_MAX_ATTEMPTS", True),
+    ("SMS2FA_NOTIFY_ON_LOCKOUT", "yes"),
+    ("SMS2FA_ALLOWED_REGIONS", "PH"),
+    ("SMS2FA_SENDER_OPTIONS", [("timeout", 5)]),
+    ("SMS2FA_DOMAIN", None),
+    ("SMS2FA_RESEND_COOLDOWN", None),
+])
+def test_settings_of_the_wrong_type_are_errors(settings, name, value):
+    setattr(settings, name, value)
+    assert "sms2fa.E017" in ids()
+    [message] = [m for m in checks.run_checks() if m.id == "sms2fa.E017"]
+    assert message.msg.startswith(f"{name} is a {type(value).__name__}; it must be")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("SMS2FA_DAILY_SMS_BUDGET", None),
+    ("SMS2FA_CODE_LIFETIME", 120),
+    ("SMS2FA_CHALLENGE_RETENTION_DAYS", 30.5),
+    ("SMS2FA_ALLOWED_REGIONS", ("PH", "SG")),
+    ("SMS2FA_NOTIFY_ON_LOCKOUT", False),
+])
+def test_settings_of_the_right_type_pass(settings, name, value):
+    setattr(settings, name, value)
+    assert ids() == []
+
+
+@pytest.mark.parametrize("login_url, expected", [
+    ("/accounts/login/", []),
+    ("login", []),
+    ("https://sso.example.com/login", []),
+    ("/acounts/login/", ["sms2fa.E018"]),
+    ("no-such-url-name", ["sms2fa.E018"]),
+    ("sms2fa:no-such-page", ["sms2fa.E018"]),
+])
+def test_login_url_must_resolve(settings, login_url, expected):
+    settings.LOGIN_URL = login_url
+    assert ids() == expected
