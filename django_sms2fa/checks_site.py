@@ -87,7 +87,7 @@ def check_setting_names_and_types(app_configs: Any = None, **kwargs: Any) -> Mes
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
         errors.append(checks.Error(
             f"{name} is not a django-sms2fa setting; it has no effect.",
-            hint=f"Did you mean {close[0]}?" if close else "See the settings in the README.",
+            hint=f"Did you mean {close[0]}?" if close else "docs/settings.md lists every setting.",
             id="sms2fa.E016",
         ))
     for name, setting in known.items():

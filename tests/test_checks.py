@@ -177,7 +177,7 @@ def test_cookie_sessions_are_an_error(settings, engine, expected):
     ("SMS2FA_IPROG_API_TOKN", "Did you mean SMS2FA_IPROG_API_TOKEN?"),
     ("SMS2FA_LOCKOUT_FAILURE", "Did you mean SMS2FA_LOCKOUT_FAILURES?"),
     ("SMS2FA_CODE_LIFETIME_SECONDS", "Did you mean SMS2FA_CODE_LIFETIME?"),
-    ("SMS2FA_FROBNICATE", "See the settings in the README."),
+    ("SMS2FA_FROBNICATE", "docs/settings.md lists every setting."),
 ])
 def test_unknown_setting_names_are_errors_with_a_hint(settings, name, hint):
     setattr(settings, name, 5)
