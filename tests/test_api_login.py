@@ -135,10 +135,64 @@ def test_send_rate_limit_at_login(api, user, settings):
 
 
 def test_gateway_down_at_login(api, user, settings):
-    settings.SMS2FA_SENDER_OPTIONS = {"fail": "unavailable"}
+    settings.SMS2FA_SENDER_OPTIONS = {"fail_with": "django_sms2fa.exceptions.GatewayUnavailable"}
     body = login(api)
     assert body["status"] == 503 and codes(body) == ["gateway_unavailable"]
+    assert body["errors"][0]["retry_after"] > 0
     assert body["state"] == "code_required" and body["challenge"]["delivery"] == "failed"
+    # The login still waits for its code (a browser's session is saved despite the 503).
+    assert api.get("auth/session")["state"] == "code_required"
+
+
+def test_gateway_timeout_is_no_error_the_code_may_arrive(api, user, settings):
+    settings.SMS2FA_SENDER_OPTIONS = {"fail_with": "django_sms2fa.exceptions.GatewayTimeout"}
+    body = login(api)
+    assert body["status"] == 200 and body["errors"] == []
+    assert body["challenge"]["delivery"] == "unknown" and body["challenge"]["resend_after"] == 60
+
+
+def test_circuit_open_budget_region_and_limits_down(api, user, settings):
+    settings.SMS2FA_DAILY_SMS_BUDGET = 0
+    body = login(api)
+    assert body["status"] == 503 and codes(body) == ["budget_exhausted"]
+    api.post("auth/cancel")
+    settings.SMS2FA_DAILY_SMS_BUDGET = None
+    settings.SMS2FA_ALLOWED_REGIONS = ["US"]
+    body = login(api)
+    assert body["status"] == 400 and codes(body) == ["region_not_allowed"]
+    api.post("auth/cancel")
+    settings.SMS2FA_ALLOWED_REGIONS = ["PH"]
+    settings.CACHES = {
+        "default": settings.CACHES["default"],
+        "broken": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                   "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+    settings.RATELIMIT_USE_CACHE = "broken"
+    body = login(api)
+    assert body["status"] == 503 and codes(body) == ["service_unavailable"]
+    # Nor is a code checked without its limits.
+    assert codes(api.post("auth/code", {"code": "123456"})) == ["rate_limited"]
+    assert not outbox
+
+
+def test_breaker_open(api, user, settings):
+    from django_sms2fa import breaker
+
+    settings.SMS2FA_SENDER_OPTIONS = {"fail_with": "django_sms2fa.exceptions.GatewayUnavailable"}
+    settings.SMS2FA_BREAKER_FAILURES = 1
+    login(api)
+    api.post("auth/cancel")
+    assert breaker.is_open()
+    body = login(api)
+    assert body["status"] == 503 and codes(body) == ["gateway_unavailable"]
+    assert body["errors"][0]["retry_after"] == 60
+
+
+def test_already_signed_in(api, user):
+    login(api)
+    api.post("auth/code", {"code": last_code()})
+    body = login(api)
+    assert body["status"] == 409 and codes(body) == ["already_authenticated"]
 
 
 def test_cancel(api, user):

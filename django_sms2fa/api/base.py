@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.decorators import method_decorator
@@ -36,6 +37,16 @@ _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
 def _csrf_refused(request: HttpRequest) -> bool:
     checker = CsrfViewMiddleware(_unused)
     return checker.process_view(request, _unused, (), {}) is not None
+
+
+def _save_session(request: HttpRequest, response: HttpResponse) -> None:
+    """Save the session despite a 5xx: SessionMiddleware does not, but a 503 for
+    an SMS that could not be sent still leaves the login waiting for its code."""
+    carrier = HttpResponse()
+    SessionMiddleware(_unused).process_response(request, carrier)
+    for name, cookie in carrier.cookies.items():
+        response.cookies[name] = cookie
+    request.session.modified = False  # saved: nothing left for the middleware
 
 
 def _unused(request: HttpRequest) -> HttpResponse:
@@ -96,7 +107,11 @@ class ApiView(View):
             }]))
         if request.method == "GET":
             get_token(request)  # a browser client reads the CSRF cookie from any GET
-        return self.respond(request, self.run(request))
+        reply = self.run(request)
+        response = self.respond(request, reply)
+        if reply.status >= 500:
+            _save_session(request, response)
+        return response
 
     @sensitive_variables("token")
     def dispatch_app(self, request: HttpRequest) -> HttpResponse:

@@ -117,7 +117,7 @@ def for_send_error(error: SendError) -> ApiError:
                        app_settings.SEND_RATE_PHONE)
         return ApiError(429, "rate_limited", message, retry_after=wait)
     if isinstance(error, RegionNotAllowed):
-        return ApiError(400, "region_not_allowed", message, field="phone_number")
+        return ApiError(400, "region_not_allowed", message)
     if isinstance(error, BudgetExhausted):
         return ApiError(503, "budget_exhausted", message, retry_after=3600)
     if isinstance(error, LimitsUnavailable):
