@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .api_client import codes
 from .conftest import PASSWORD
@@ -65,3 +67,28 @@ def test_long_and_odd_codes(api, user):
     for code in ("1" * 10_00, "١٢٣٤٥٦", "12345\x00", "", " "):
         body = api.post("auth/code", {"code": code})
         assert body["status"] == 400 and codes(body) == ["invalid_format"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                max_size=4),
+    max_leaves=12,
+)
+bodies = st.dictionaries(
+    st.sampled_from(["username", "password", "code", "recovery_code", "phone_number",
+                     "purpose", "remember", "x"]),
+    json_values, max_size=4,
+) | json_values
+
+
+@pytest.mark.parametrize("route", ["auth/login", "auth/code", "account/step-up"])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=bodies)
+def test_any_json_gets_a_documented_answer(user, route, data):
+    from .api_client import ApiClient
+
+    for kind in ("browser", "app"):
+        body = ApiClient(kind).post(route, data)  # checked against the OpenAPI document
+        assert body["status"] < 500

@@ -4,6 +4,11 @@ from django.shortcuts import render
 from django_sms2fa.decorators import step_up_required
 
 
+def api_demo(request):
+    """A page that signs in with fetch() calls to the JSON API only."""
+    return render(request, "demo/api_demo.html")
+
+
 def home(request):
     return render(request, "demo/home.html")
 

@@ -8,6 +8,7 @@ from django_sms2fa.decorators import step_up_required
 urlpatterns = [
     path("", views.home, name="home"),
     path("payout/", views.payout, name="payout"),
+    path("api-demo/", views.api_demo, name="api_demo"),
     # Before the include, so that this protected view wins the name and path.
     path(
         "accounts/password_change/",
