@@ -11,6 +11,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .admin_actions import ask_delivery_status
 from .enrollment import remove_phone
@@ -53,7 +55,7 @@ class PhoneAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     actions = ["reset_phones", "lift_lockouts"]
 
-    @admin.display(description="number")
+    @admin.display(description=_("number"))
     def masked(self, obj: Phone) -> str:
         return obj.masked
 
@@ -68,19 +70,24 @@ class PhoneAdmin(ReadOnlyAdmin):
             actions.pop("lift_lockouts", None)
         return actions
 
-    @admin.action(description="Reset: remove the phone and recovery codes (lost phone)")
+    @admin.action(description=_("Reset: remove the phone and recovery codes (lost phone)"))
     def reset_phones(self, request: HttpRequest, queryset: QuerySet) -> None:
         users = {phone.user for phone in queryset.select_related("user")}
         for user in users:
             remove_phone(user, request, by=f"admin {request.user.get_username()}")
-        self.message_user(request, f"Reset the phone of {len(users)} user(s).", messages.SUCCESS)
+        self.message_user(request, ngettext(
+            "Reset the phone of %(count)d user.", "Reset the phone of %(count)d users.", len(users)
+        ) % {"count": len(users)}, messages.SUCCESS)
 
-    @admin.action(description="Lift the lockout of these users")
+    @admin.action(description=_("Lift the lockout of these users"))
     def lift_lockouts(self, request: HttpRequest, queryset: QuerySet) -> None:
         users = {phone.user for phone in queryset.select_related("user")}
         for user in users:
             unlock(user, actor=f"admin {request.user.get_username()}")
-        self.message_user(request, f"Lifted the lockout of {len(users)} user(s).", messages.SUCCESS)
+        self.message_user(request, ngettext(
+            "Lifted the lockout of %(count)d user.", "Lifted the lockout of %(count)d users.",
+            len(users),
+        ) % {"count": len(users)}, messages.SUCCESS)
 
 
 @admin.register(Challenge)

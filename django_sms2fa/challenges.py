@@ -22,7 +22,7 @@ from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from . import breaker, clock, events, signals
+from . import breaker, clock, events, language, signals
 from .codes import check_code, generate_code, hash_code
 from .conf import app_settings
 from .exceptions import (
@@ -319,9 +319,10 @@ def verify(
         if claimed and ok:
             event = events.write(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
             if challenge.user_id is not None:
-                Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(
-                    last_used_at=now
-                )
+                used: dict[str, Any] = {"last_used_at": now}
+                if request is not None:  # the user's own sign-in: keep their language
+                    used["language"] = language.of_request()
+                Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(**used)
         elif claimed:
             challenge.refresh_from_db(fields=["attempts", "failures", "status"])
             detail = f"{max(0, challenge.max_attempts - challenge.attempts)} attempt(s) left"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class Setting:
@@ -74,9 +75,13 @@ class AppSettings:
     SEND_RATE_IP = Setting("20/h", "django-ratelimit rate for sends per client IP.")
     VERIFY_RATE_USER = Setting("10/5m", "django-ratelimit rate for code checks per user.")
     VERIFY_RATE_IP = Setting("30/5m", "django-ratelimit rate for code checks per client IP.")
+    # The texts are translated lazily, in the language of the one who reads them
+    # (see ``language``); a site's own text is translated if it is a gettext_lazy.
     MESSAGE_TEMPLATE = Setting(
-        "{code} is your {site_name} verification code. It expires in {minutes} min. "
-        "Never share this code with anyone.\n\n@{domain} #{code}",
+        _(
+            "{code} is your {site_name} verification code. It expires in {minutes} min. "
+            "Never share this code with anyone.\n\n@{domain} #{code}"
+        ),
         "SMS text; placeholders {code}, {site_name}, {minutes}, {domain}.",
     )
     SITE_NAME = Setting("", "Name used in the SMS; empty means the request's host name.")
@@ -94,8 +99,10 @@ class AppSettings:
         365, "Days security events are kept; sms2fa_cleanup deletes older ones."
     )
     NOTICE_TEMPLATE = Setting(
-        "{site_name}: the phone number for two-factor sign-in on your account was {change}. "
-        "If this was not you, contact support now.",
+        _(
+            "{site_name}: the phone number for two-factor sign-in on your account was "
+            "{change}. If this was not you, contact support now."
+        ),
         "SMS to the old number when the phone changes; {site_name}, {change}.",
     )
 

@@ -9,8 +9,10 @@ from typing import Any
 import phonenumbers
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
-from . import clock, events, signals
+from . import clock, events, language, signals
 from .conf import app_settings
 from .exceptions import SendError
 from .models import Challenge, Phone, RecoveryCode, SecurityEvent
@@ -32,9 +34,11 @@ def validate_number(raw: str) -> str:
     parsed = phonenumbers.parse(number, None)
     region = phonenumbers.region_code_for_number(parsed)
     if region not in app_settings.ALLOWED_REGIONS:
-        raise InvalidPhoneNumber("Numbers from this country cannot receive our codes.")
+        raise InvalidPhoneNumber(
+            gettext_lazy("Numbers from this country cannot receive our codes.")
+        )
     if phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
-        raise InvalidPhoneNumber("Enter a mobile number that can receive SMS.")
+        raise InvalidPhoneNumber(gettext_lazy("Enter a mobile number that can receive SMS."))
     return number
 
 
@@ -68,7 +72,9 @@ def confirm_phone(
         void_codes(user, keep=phone.number)
         phone.confirmed = True
         phone.confirmed_at = clock.now()
-        phone.save(update_fields=["confirmed", "confirmed_at"])
+        if request is not None:  # the user's own confirmation: keep their language
+            phone.language = language.of_request()
+        phone.save(update_fields=["confirmed", "confirmed_at", "language"])
     if old is None:
         events.record(SecurityEvent.Kind.PHONE_ADDED, user=user, request=request,
                       phone_masked=phone.masked)
@@ -80,7 +86,7 @@ def confirm_phone(
         Phone, user=user, phone=phone, old_phone_masked=old.masked, request=request
     )
     if old.number != phone.number:
-        notify(old.number, f"changed to {phone.masked}", request)
+        notify(old, request, new=phone)
     return phone
 
 
@@ -96,7 +102,7 @@ def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "")
                   detail=f"by {by}" if by else "")
     signals.phone_removed.send(Phone, user=user, by_admin=bool(by), request=request)
     if old is not None:
-        notify(old.number, "removed", request)
+        notify(old, request)
 
 
 def void_codes(user: Any, keep: str | None = None) -> None:
@@ -108,13 +114,24 @@ def void_codes(user: Any, keep: str | None = None) -> None:
     pending.update(status=Challenge.Status.SUPERSEDED)
 
 
-def notify(number: str, change: str, request: HttpRequest | None) -> None:
-    """Tell the holder of ``number`` that it no longer guards the account. Best effort."""
+def notify(
+    old: Phone, request: HttpRequest | None, *, new: Phone | None = None, by_support: bool = False
+) -> None:
+    """Tell the holder of ``old`` that it no longer guards the account (it was
+    removed, or replaced by ``new``), in the language kept on it. Best effort."""
     from .challenges import site_domain
 
-    send_notice(number, app_settings.NOTICE_TEMPLATE.format(
-        site_name=app_settings.SITE_NAME or site_domain(request), change=change
-    ))
+    with language.for_phone(old):
+        if new is None:
+            change = pgettext("the phone number was ...", "removed")
+        elif by_support:
+            change = _("changed to %(phone)s by support") % {"phone": new.masked}
+        else:
+            change = _("changed to %(phone)s") % {"phone": new.masked}
+        body = app_settings.NOTICE_TEMPLATE.format(
+            site_name=app_settings.SITE_NAME or site_domain(request), change=change
+        )
+    send_notice(old.number, body)
 
 
 def send_notice(number: str, body: str) -> None:

@@ -23,6 +23,9 @@ class CodeForm(forms.Form):
         # same message as any other malformed code, from clean_code.
         required=False,
         strip=True,
+        error_messages={
+            "null_characters_not_allowed": _("Enter the code from the SMS, digits only.")
+        },
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",
@@ -66,6 +69,11 @@ class PhoneForm(forms.Form):
             attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": 40}
         ),
         help_text=_("For example 0917 123 4567 or +63 917 123 4567."),
+        # Our own words: Django has no Filipino catalog for its messages.
+        error_messages={
+            "required": _("Enter your mobile number."),
+            "null_characters_not_allowed": _("Enter a valid phone number."),
+        },
     )
 
     def clean_phone_number(self) -> str:
@@ -80,6 +88,10 @@ class RecoveryCodeForm(forms.Form):
         label=_("Recovery code"),
         required=False,
         strip=True,
+        error_messages={
+            "null_characters_not_allowed":
+                _("Enter one of your recovery codes, like abcd-efgh-jkmn."),
+        },
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
                    "maxlength": MAX_INPUT_LENGTH}

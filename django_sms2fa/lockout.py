@@ -11,21 +11,20 @@ survives any cache flush.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
-from . import clock, events, gates, signals
+from . import clock, events, gates, language, mail, signals
 from .conf import app_settings
 from .models import Challenge, Phone, SecurityEvent
-
-logger = logging.getLogger(__name__)
 
 FAILURE_KINDS = (SecurityEvent.Kind.WRONG_CODE, SecurityEvent.Kind.WRONG_RECOVERY_CODE)
 
@@ -153,20 +152,17 @@ def unlock(user: Any, *, actor: str) -> None:
 
 
 def notify_locked_out(user: Any, until: datetime) -> None:
-    """Tell the user: someone who knows their password may be trying codes."""
+    """Tell the user, in their language: someone who knows their password may be
+    trying codes. By e-mail, else by SMS to their confirmed phone."""
     from .enrollment import send_notice  # enrollment imports this module
 
-    text = (
-        "Several wrong sign-in codes were entered for your account, so sign-in with a "
-        f"code is blocked until {until:%H:%M} UTC. If this was not you, change your password."
-    )
-    email = getattr(user, "email", "")
-    if email:
-        try:
-            send_mail("Sign-in blocked after wrong codes", text, None, [email])
-            return
-        except Exception:
-            logger.exception("sms2fa: lockout email failed")
+    if mail.send_to_user(user, "locked_out", {"until": until}):
+        return
     phone = Phone.objects.filter(user=user, confirmed=True).first()
     if phone is not None:
+        with language.for_phone(phone):
+            text = _(
+                "Several wrong sign-in codes were entered for your account, so sign-in with "
+                "a code is blocked until %(time)s. If this was not you, change your password."
+            ) % {"time": date_format(timezone.localtime(until), "H:i T")}
         send_notice(phone.number, text)

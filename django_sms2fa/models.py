@@ -16,16 +16,21 @@ class Phone(models.Model):
     """A phone number of a user; only a confirmed one receives login codes."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_phones"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_phones",
+        verbose_name=_("user"),
     )
     number = models.CharField(_("number (E.164)"), max_length=20)
-    confirmed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    #: The language the user last signed in with: notices to this phone (and
+    #: the user's e-mails) go out in it. Empty: settings.LANGUAGE_CODE.
+    language = models.CharField(_("language"), max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = _("phone")
+        verbose_name_plural = _("phones")
         constraints = [
             models.UniqueConstraint(
                 fields=["user"], condition=Q(confirmed=True), name="sms2fa_one_confirmed_phone"
@@ -66,40 +71,47 @@ class Challenge(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="sms2fa_challenges",
+        verbose_name=_("user"),
     )
-    purpose = models.CharField(max_length=64)
+    purpose = models.CharField(_("purpose"), max_length=64)
     code_hash = models.CharField(max_length=128, editable=False)
     session_ref = models.CharField(max_length=64, editable=False)
     #: The phone being enrolled, for an enrollment challenge.
     phone = models.ForeignKey(
-        "Phone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Phone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("phone being enrolled"),
     )
     #: A keyed hash of the E.164 number: counts sends per phone without storing it.
     phone_key = models.CharField(max_length=64, editable=False)
     #: Sent to a user's confirmed phone (login, step-up), as opposed to a number
     #: being enrolled or checked: the two are limited separately, so nobody can
     #: spend a user's login quota by enrolling their number elsewhere.
-    to_confirmed = models.BooleanField(default=True)
+    to_confirmed = models.BooleanField(_("to a confirmed phone"), default=True)
     phone_masked = models.CharField(_("phone"), max_length=32)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    failures = models.PositiveIntegerField(default=0)
-    max_attempts = models.PositiveIntegerField()
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    verified_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    failures = models.PositiveIntegerField(_("wrong codes"), default=0)
+    max_attempts = models.PositiveIntegerField(_("attempts allowed"))
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(max_length=255, blank=True)
-    delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.SENDING)
-    gateway_message_id = models.CharField(max_length=64, blank=True)
-    gateway_error = models.CharField(max_length=255, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    delivery = models.CharField(
+        _("delivery"), max_length=16, choices=Delivery.choices, default=Delivery.SENDING
+    )
+    gateway_message_id = models.CharField(_("gateway message ID"), max_length=64, blank=True)
+    gateway_error = models.CharField(_("gateway error"), max_length=255, blank=True)
     #: The gateway's word for the message's fate ("pending", "delivered", "failed", ...),
     #: as last asked with ``manage.py sms2fa_delivery_status`` or the admin action.
-    gateway_status = models.CharField(max_length=32, blank=True)
-    gateway_status_at = models.DateTimeField(null=True, blank=True)
+    gateway_status = models.CharField(_("gateway status"), max_length=32, blank=True)
+    gateway_status_at = models.DateTimeField(_("gateway status at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("challenge")
+        verbose_name_plural = _("challenges")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="sms2fa_chal_user_created"),
@@ -144,27 +156,30 @@ class SecurityEvent(models.Model):
         SEND_REFUSED = "send_refused", _("send refused (limit, budget, region or gateway down)")
         ALERT = "alert", _("alert threshold crossed")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sms2fa_events",
+        verbose_name=_("user"),
     )
     challenge = models.ForeignKey(
-        Challenge, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        Challenge, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+        verbose_name=_("challenge"),
     )
     phone_masked = models.CharField(_("phone"), max_length=32, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(max_length=255, blank=True)
-    detail = models.CharField(max_length=255, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
     #: For a lockout: when it ends.
-    until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
 
     class Meta:
         verbose_name = _("security event")
+        verbose_name_plural = _("security events")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "kind", "-created_at"], name="sms2fa_event_user_kind"),
@@ -179,15 +194,17 @@ class RecoveryCode(models.Model):
     """One single-use recovery code; only its selector is stored in clear."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_recovery_codes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms2fa_recovery_codes",
+        verbose_name=_("user"),
     )
     selector = models.CharField(max_length=8, editable=False)
     code_hash = models.CharField(max_length=128, editable=False)
-    created_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
         constraints = [
             models.UniqueConstraint(fields=["user", "selector"], name="sms2fa_recovery_selector")
         ]
@@ -206,6 +223,7 @@ class SendGate(models.Model):
 
     class Meta:
         verbose_name = _("send gate")
+        verbose_name_plural = _("send gates")
 
     def __str__(self) -> str:
         return self.key

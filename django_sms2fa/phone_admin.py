@@ -24,11 +24,15 @@ def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:
         old = Phone.objects.filter(user=user, confirmed=True).first()
         Phone.objects.filter(user=user).delete()
         void_codes(user, keep=number)
-        phone = Phone.objects.create(user=user, number=number, confirmed=True, confirmed_at=now)
+        # The user's language stays with the account when support swaps the number.
+        phone = Phone.objects.create(
+            user=user, number=number, confirmed=True, confirmed_at=now,
+            language=old.language if old is not None else "",
+        )
         events.record(
             SecurityEvent.Kind.PHONE_SET_BY_ADMIN, user=user, phone_masked=phone.masked,
             detail=f"by {actor}"[:255],
         )
     if old is not None and old.number != number:
-        notify(old.number, f"changed to {phone.masked} by support", None)
+        notify(old, None, new=phone, by_support=True)
     return phone

@@ -8,6 +8,7 @@ import unicodedata
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .conf import app_settings
 
@@ -27,11 +28,11 @@ def parse_phone(raw: str, region: str | None = None) -> str:
     ``+63 917 123 4567`` are one number.
     """
     if len(raw) > MAX_INPUT_LENGTH or "\x00" in raw:
-        raise InvalidPhoneNumber("Enter a valid phone number.")
+        raise InvalidPhoneNumber(_("Enter a valid phone number."))
     # phonenumbers reads letters as keypad digits ("0917-ABC-DEFG" is 0917-222-3334)
     # and drops an "ext" suffix: neither is a number a user means to receive SMS on.
     if any(unicodedata.category(char).startswith("L") for char in raw):
-        raise InvalidPhoneNumber("Enter a valid phone number in digits only, without letters.")
+        raise InvalidPhoneNumber(_("Enter a valid phone number in digits only, without letters."))
     region = region or app_settings.DEFAULT_REGION
     candidates = [raw]
     digits = raw.strip()
@@ -46,7 +47,7 @@ def parse_phone(raw: str, region: str | None = None) -> str:
             continue
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise InvalidPhoneNumber("Enter a valid phone number.")
+    raise InvalidPhoneNumber(_("Enter a valid phone number."))
 
 
 def mask(e164: str) -> str:
