@@ -10,7 +10,7 @@ from django.test import Client
 from django_sms2fa.models import Phone
 from django_sms2fa.testing import code_from, verified_login
 
-from .conftest import last_code, password_step, wrong_code
+from .conftest import PASSWORD, last_code, password_step, wrong_code
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +122,16 @@ def test_the_lockout_email_is_a_template_a_site_can_override(user, settings, mai
     [mail] = mailoutbox
     assert mail.subject == "Site subject"
     assert mail.body.startswith("Locked until ")
+
+
+@pytest.mark.parametrize("kind", ["browser", "app"])
+def test_the_json_api_answers_and_sends_in_the_clients_language(user, sms_outbox, kind):
+    from .api_client import ApiClient
+
+    api = ApiClient(kind, Client(enforce_csrf_checks=True, headers={"accept-language": "fil"}))
+    refused = api.post("auth/login", {"username": "alice", "password": "wrong"})
+    assert refused["errors"][0]["message"].startswith("Ilagay ang tamang username at password")
+    api.post("auth/login", {"username": "alice", "password": PASSWORD})
+    assert FIL_CODE in sms_outbox[-1].body
+    wrong = api.post("auth/code", {"code": wrong_code(last_code())})
+    assert wrong["errors"][0]["message"].startswith("Mali ang code")
