@@ -37,7 +37,7 @@ from .lockout import Failure, announce, locked_until, record_failure, take_gate
 from .models import Challenge, Phone, SecurityEvent
 from .phones import mask, phone_key
 from .quota import check_region, reserve_send
-from .senders import SMS, SendResult, get_sender
+from .senders import SMS, GeneratedCode, SendResult, get_sender
 
 logger = logging.getLogger(__name__)
 
@@ -182,11 +182,11 @@ def _send(message: SMS) -> SendResult:
         raise GatewayBadResponse(f"sender failed: {type(exc).__name__}") from None
 
 
-@sensitive_variables("code", "message")
+@sensitive_variables("code", "message", "result")
 def _deliver(
     challenge: Challenge, number: str, code: str, request: HttpRequest | None
 ) -> SendError | None:
-    message = SMS(to=number, body=render_message(code, request))
+    message = SMS(to=number, body=render_message(code, request), code=code)
     try:
         result = _send(message)
     except SendError as error:
@@ -205,6 +205,10 @@ def _deliver(
         signals.code_send_failed.send(Challenge, challenge=challenge, error=error, request=request)
         return error
     breaker.record(None)
+    if isinstance(result, GeneratedCode) and result.code:
+        # The gateway made the code (IPROG's OTP mode): keep only its hash.
+        challenge.code_hash = hash_code(result.code, challenge.binding)
+        Challenge.objects.filter(pk=challenge.pk).update(code_hash=challenge.code_hash)
     challenge.delivery = Challenge.Delivery.SENT
     challenge.gateway_message_id = result.message_id[:64]
     with transaction.atomic():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 
 from ..conf import app_settings
-from .base import SMS, BaseSender, SendResult
+from .base import SMS, BaseSender, GeneratedCode, SendResult
 
 #: Messages sent with ``LocmemSender``. Empty it in place (``outbox.clear()``),
 #: never rebind it: the sender appends to this very list.
@@ -13,6 +13,7 @@ outbox: list[SMS] = []
 
 from .console import ConsoleSender  # noqa: E402  (the senders import ``outbox``)
 from .iprog import IPROGSender  # noqa: E402
+from .iprog_otp import IPROGOTPSender  # noqa: E402
 from .locmem import LocmemSender  # noqa: E402
 
 
@@ -23,5 +24,5 @@ def get_sender() -> BaseSender:
 
 __all__ = [
     "SMS", "BaseSender", "SendResult", "get_sender", "outbox",
-    "ConsoleSender", "LocmemSender", "IPROGSender",
+    "ConsoleSender", "LocmemSender", "IPROGSender", "IPROGOTPSender", "GeneratedCode",
 ]

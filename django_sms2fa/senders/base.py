@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -11,10 +11,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 @dataclass(frozen=True)
 class SMS:
-    """One text message: ``to`` is an E.164 number, ``body`` the text."""
+    """One text message: ``to`` is an E.164 number, ``body`` the text.
+
+    ``code`` is the code written in ``body`` (empty for a message without one),
+    for a sender whose gateway makes the code itself (``generates_code``); it is
+    left out of ``repr`` and comparisons."""
 
     to: str
     body: str
+    code: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,14 @@ class SendResult:
     """What the gateway said of an accepted message."""
 
     message_id: str = ""
+
+
+@dataclass(frozen=True)
+class GeneratedCode(SendResult):
+    """The answer of a gateway that made the code itself: ``code`` is hashed at
+    once by the caller and never stored, logged or shown (left out of ``repr``)."""
+
+    code: str = field(default="", repr=False)
 
 
 class BaseSender:
@@ -32,6 +45,9 @@ class BaseSender:
     """
 
     options: ClassVar[frozenset[str]] = frozenset()
+    #: True for a sender whose gateway makes the code (IPROG's OTP mode): its
+    #: ``send`` returns a ``GeneratedCode`` for a message that carries a ``code``.
+    generates_code: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         unknown = sorted(set(options) - self.options)
