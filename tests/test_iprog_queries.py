@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from django_sms2fa.exceptions import (
 from django_sms2fa.senders import SMS, ConsoleSender, LocmemSender, get_sender
 
 from .conftest import PHONE
+from .iprog_fake import IPROGFake
 from .test_senders import leaks
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +159,21 @@ def test_bulk_endpoint_queues_each_number_and_joins_the_ids(iprog):
     assert body["message_ids"] == ",".join(sent.message_id for sent in iprog.outbox)
     assert [sent.phone for sent in iprog.outbox] == ["639171234567", "09181234567"]
     assert iprog.credits[iprog.token] == 98
+
+
+def test_the_deadline_holds_through_a_proxy_from_the_environment(iprog, settings, monkeypatch):
+    proxy = IPROGFake().start()  # plays the proxy: it answers the forwarded request itself
+    try:
+        proxy.add_token(iprog.token)
+        proxy.answer_dripping(0.2)
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.base_url.split(':')[2][:-7]}")
+        started = time.monotonic()
+        with pytest.raises(GatewayTimeout, match="within 3 s"):
+            get_sender().credit_balance()
+        # Cut at the deadline, not when the ~20 s drip ends.
+        assert time.monotonic() - started < 12
+        assert len(proxy.requests) == 1 and iprog.requests == []
+    finally:
+        proxy.stop()

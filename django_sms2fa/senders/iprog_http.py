@@ -81,15 +81,24 @@ def _watched(pool: type[HTTPConnectionPool], connection: type) -> type[HTTPConne
     return WatchedPool
 
 
+_WATCHED_POOLS = {
+    "http": _watched(HTTPConnectionPool, HTTPConnection),
+    "https": _watched(HTTPSConnectionPool, HTTPSConnection),
+}
+
+
 class _DeadlineAdapter(HTTPAdapter):
     """An adapter whose pools tell the running call which connections it uses."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _watched(HTTPConnectionPool, HTTPConnection),
-            "https": _watched(HTTPSConnectionPool, HTTPSConnection),
-        }
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        # An HTTP(S) proxy from the environment gets the same watched pools.
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
 
 
 def _session() -> requests.Session:

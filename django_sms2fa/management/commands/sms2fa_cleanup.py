@@ -24,8 +24,8 @@ class Command(BaseCommand):
                             help="Keep challenges this many days (default: the setting).")
         parser.add_argument("--event-days", type=float,
                             help="Keep security events this many days (default: the setting).")
-        parser.add_argument("--batch-size", type=int, default=5000,
-                            help="Rows per delete (default 5000).")
+        parser.add_argument("--batch-size", type=int, default=20000,
+                            help="Rows per delete (default 20000).")
         parser.add_argument("--dry-run", action="store_true",
                             help="Only count what would be deleted.")
 
