@@ -65,6 +65,16 @@ FROM (SELECT id, created_at, row_number() OVER () AS attempts_row FROM sms2fa_ch
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a local process, from /proc (Linux only)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load(rows: int) -> None:
     from django.db import connection
 
@@ -84,7 +94,7 @@ def main() -> int:
     parser.add_argument("--db", default="sms2fa_bench_cleanup")
     args = parser.parse_args()
 
-    admin_sql(f'DROP DATABASE IF EXISTS "{args.db}"')
+    admin_sql(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')  # left by a killed run
     admin_sql(f'CREATE DATABASE "{args.db}"')
     try:
         configure(args.db)
@@ -100,16 +110,24 @@ def main() -> int:
               f"{time.perf_counter() - started:.1f} s (load average {os.getloadavg()[0]:.1f})",
               flush=True)
         out = StringIO()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        pg_cpu, py_cpu = cpu_seconds(backend), time.process_time()
         started = time.perf_counter()
         call_command("sms2fa_cleanup", "--batch-size", str(args.batch_size),
                      stdout=out, stderr=StringIO())
         seconds = time.perf_counter() - started
+        pg_cpu, py_cpu = cpu_seconds(backend) - pg_cpu, time.process_time() - py_cpu
         print(out.getvalue().strip(), flush=True)
         left = (Challenge.objects.count(), SecurityEvent.objects.count())
         connection.close()
     finally:
         admin_sql(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
     held = seconds < LIMIT_SECONDS and left == (RECENT, RECENT)
+    # On a busy machine the wall time mostly measures waiting for a core; the CPU
+    # time the work took is the figure to compare with the target there.
+    print(f"CPU: PostgreSQL backend {pg_cpu:.1f} s, Python {py_cpu:.1f} s")
     print(f"cleanup of {args.rows:,} challenges and {args.rows:,} events: {seconds:.1f} s "
           f"(target < {LIMIT_SECONDS:.0f} s); recent rows left {left[0]:,} + {left[1]:,}: "
           f"{'held' if held else 'missed'} (load average {os.getloadavg()[0]:.1f})")
