@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
-from . import digests
+from . import digests, events, signals
 from .conf import app_settings
-from .models import Phone
+from .models import Phone, SecurityEvent
 
 SALT = "django_sms2fa.remember"
 
@@ -38,6 +38,13 @@ def remember(response: HttpResponse, request: HttpRequest, user: Any, phone: Pho
         httponly=True,
         samesite="Lax",
     )
+
+
+def remember_browser(response: HttpResponse, request: HttpRequest, user: Any, phone: Phone) -> None:
+    """Remember this browser (the cookie), in the security log and the signal."""
+    remember(response, request, user, phone)
+    events.record(SecurityEvent.Kind.BROWSER_REMEMBERED, user=user, request=request)
+    signals.browser_remembered.send(type(user), user=user, request=request)
 
 
 def is_remembered(request: HttpRequest, user: Any, phone: Phone) -> bool:

@@ -41,6 +41,9 @@ def test_parallel_submits_of_the_right_code_sign_in_once(user, kind):
     bodies = run_in_parallel(lambda i: twin(api).post("auth/code", {"code": code}), count=8)
     signed_in = [b for b in bodies if b["state"] == "authenticated"]
     assert len(signed_in) == 1
+    # The others: the code was used meanwhile, or the login they waited for is over.
+    assert {e["code"] for b in bodies if b not in signed_in for e in b["errors"]} <= {
+        "code_used", "no_pending_login", "invalid_token"}
     assert Challenge.objects.get().status == Challenge.Status.VERIFIED
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.VERIFIED).count() == 1
     if kind == "app":

@@ -240,3 +240,39 @@ def test_login_time_enrollment(api, plain_user, settings, frozen_clock):
     body = api.post("auth/enroll/code", {"code": last_code()})
     assert body["state"] == "authenticated" and len(body["data"]["recovery_codes"]) == 10
     assert api.get("account/status")["data"]["phone"].endswith("4321")
+
+
+def test_without_the_middleware_the_login_is_refused(api, user, settings):
+    """A misconfigured site (no SMS2FAMiddleware) fails closed through the API too."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "SMS2FAMiddleware" not in m]
+    body = login(api)
+    assert body["status"] == 403 and codes(body) == ["login_refused"]
+    assert body["state"] == "unauthenticated" and not outbox
+
+
+def test_a_used_code_maps_to_code_used():
+    """Reached only by a request that loses a race to the one that used the code
+    (tests/test_api_concurrency.py): mapped like every other refusal."""
+    from django_sms2fa.api.replies import for_refusal
+    from django_sms2fa.challenges import Outcome, Verification
+
+    error = for_refusal(Verification(Outcome.USED))
+    assert (error.status, error.error["code"], error.error["field"]) == (409, "code_used", "code")
+
+
+def test_remember_this_browser(api, user, settings):
+    settings.SMS2FA_REMEMBER_DAYS = 30
+    login(api)
+    body = api.post("auth/code", {"code": last_code(), "remember": True})
+    assert body["state"] == "authenticated"
+    api.delete("auth/session")
+    api.token = None  # revoked at logout: an app starts the next login without one
+    outbox.clear()
+    body = login(api)
+    if api.kind == "browser":
+        # Remembered: the password alone signs in on this browser, as with the pages.
+        assert body["state"] == "authenticated" and not outbox
+        assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.BROWSER_REMEMBERED).exists()
+    else:
+        # App clients have no cookies to remember (ApiClient checks none is set).
+        assert body["state"] == "code_required" and len(outbox) == 1

@@ -109,6 +109,8 @@ class ApiView(View):
             get_token(request)  # a browser client reads the CSRF cookie from any GET
         reply = self.run(request)
         response = self.respond(request, reply)
+        if reply.on_response is not None:
+            reply.on_response(response)
         if reply.status >= 500:
             _save_session(request, response)
         return response

@@ -7,6 +7,7 @@ the limits, lockout, budget, log and signals are theirs.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import auth
@@ -17,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from .. import challenges, recovery
 from ..challenges import Verification
+from ..conf import app_settings
 from ..enrollment import prepare_phone
 from ..exceptions import ResendTooSoon, SecondStepRequired
 from ..flow import (
@@ -32,6 +34,7 @@ from ..flow import (
 from ..models import Challenge
 from ..pending import PendingLogin
 from ..phones import InvalidPhoneNumber
+from ..remember import remember_browser
 from . import tokens
 from .base import ApiView
 from .replies import (
@@ -140,9 +143,10 @@ class LoginView(ApiView):
 
 
 class CodeView(ApiView):
-    """Enter the code from the SMS."""
+    """Enter the code from the SMS; ``remember`` (browser clients, when
+    ``SMS2FA_REMEMBER_DAYS`` is set) skips the code on this browser next time."""
 
-    fields = {"code": str}
+    fields = {"code": str, "remember": bool}
     required = ("code",)
 
     @sensitive_variables("data")
@@ -151,9 +155,13 @@ class CodeView(ApiView):
         result = check_login_code(request, pending, user, data["code"])
         if not result.ok:
             raise for_refusal(result)
+        phone = challenges.confirmed_phone(user.pk)
         complete_login(request, pending, user)
         signed_in(request)
-        return Reply()
+        reply = Reply()
+        if data.get("remember") and app_settings.REMEMBER_DAYS and phone and not is_app(request):
+            reply.on_response = partial(remember_browser, request=request, user=user, phone=phone)
+        return reply
 
 
 class ResendView(ApiView):

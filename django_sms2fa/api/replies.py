@@ -14,10 +14,12 @@ matches (400 input, 401 not signed in, 403 forbidden, 409 the flow's state,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from .. import clock
@@ -59,6 +61,8 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     retry_after: int | None = None
+    #: Sets a cookie on the answer (browser clients only: "remember this browser").
+    on_response: Callable[[HttpResponse], None] | None = None
 
 
 def seconds_until(moment: datetime | None) -> int:

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .. import challenges, events, recovery, signals
+from .. import challenges, recovery
 from ..challenges import Outcome, Verification
 from ..conf import app_settings
 from ..enrollment import prepare_phone
@@ -32,10 +32,9 @@ from ..flow import (
     send_enrollment_code,
 )
 from ..forms import CodeForm, PhoneForm, RecoveryCodeForm
-from ..models import SecurityEvent
 from ..pending import PendingLogin
 from ..redirects import is_safe
-from ..remember import remember
+from ..remember import remember_browser
 from . import messages
 
 
@@ -124,11 +123,7 @@ class VerifyView(PendingLoginView):
                 remember_phone = challenges.confirmed_phone(self.user.pk)
             response = self.finish(self.pending.next_url)
             if remember_phone is not None:
-                remember(response, request, self.user, remember_phone)
-                events.record(
-                    SecurityEvent.Kind.BROWSER_REMEMBERED, user=self.user, request=request
-                )
-                signals.browser_remembered.send(type(self.user), user=self.user, request=request)
+                remember_browser(response, request, self.user, remember_phone)
             return response
         if result.outcome is Outcome.WRONG:
             form.is_valid()
