@@ -30,7 +30,6 @@ from ..pending import PendingLogin
 from . import body, tokens
 from .replies import ApiError, Reply
 
-CLIENTS = ("browser", "app")
 _CSRF_META = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
 
 
@@ -92,8 +91,6 @@ class ApiView(View):
 
     fields: dict[str, type] = {}
     required: tuple[str, ...] = ()
-    #: The login start may create a token session; no other endpoint does.
-    starts_session = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.client = kwargs.pop("client")
@@ -122,7 +119,7 @@ class ApiView(View):
         valid = store is not None and tokens.server_side()
         store = store if store is not None else tokens.empty()
         saved = (request.session, request.user, request.COOKIES,
-                 {k: request.META.get(k) for k in _CSRF_META})
+                 {k: request.META[k] for k in _CSRF_META if k in request.META})
         # From here on this request has no cookies and no cookie session.
         request.session, request.COOKIES, request.user = store, {}, AnonymousUser()
         try:
@@ -133,11 +130,14 @@ class ApiView(View):
                 new_token = store.token
             return self.respond(request, reply, session_token=new_token)
         except UpdateError:  # logged out by another request meanwhile
-            request.user = AnonymousUser()
+            request.session, request.user = tokens.empty(), AnonymousUser()
             return self.respond(request, _invalid_token())
         finally:
             request.session, request.user, request.COOKIES, csrf = saved
-            request.META.update(csrf)  # auth.login rotated a cookie this client never gets
+            # auth.login rotated a CSRF cookie that this client never gets.
+            for key in _CSRF_META:
+                request.META.pop(key, None)
+            request.META.update(csrf)
 
     def run_app(self, request: HttpRequest, store: Any) -> Reply:
         request.user = auth.get_user(request)  # ends the session if the password changed

@@ -115,7 +115,6 @@ class LoginView(ApiView):
 
     fields = {"username": str, "password": str}
     required = ("username", "password")
-    starts_session = True
 
     @sensitive_variables("data")
     def post(self, request: HttpRequest, data: dict) -> Reply:
