@@ -161,8 +161,15 @@ def notify_locked_out(user: Any, until: datetime) -> None:
     phone = Phone.objects.filter(user=user, confirmed=True).first()
     if phone is not None:
         with language.for_phone(phone):
-            text = _(
-                "Several wrong sign-in codes were entered for your account, so sign-in with "
-                "a code is blocked until %(time)s. If this was not you, change your password."
-            ) % {"time": date_format(timezone.localtime(until), "H:i T")}
+            text = lockout_sms(until)
         send_notice(phone.number, text)
+
+
+def lockout_sms(until: datetime) -> str:
+    """The lockout notice by SMS, in the active language; short enough for one SMS."""
+    text = _(
+        "Several wrong codes were entered for your account, so sign-in with a code is "
+        "blocked until %(time)s. If this was not you, change your password."
+    ) % {"time": date_format(timezone.localtime(until), "H:i T")}
+    site = app_settings.SITE_NAME or app_settings.DOMAIN
+    return f"{site}: {text}" if site else text

@@ -15,7 +15,7 @@ from .conftest import PASSWORD, last_code, password_step, wrong_code
 pytestmark = pytest.mark.django_db
 
 FIL_CODE = "ang iyong verification code sa Example"
-FIL_NOTICE = "ang numero ng telepono para sa two-factor na pag-sign in ng iyong account"
+FIL_NOTICE = "ang numero ng 2FA sign-in ng account mo ay"
 
 
 def sign_in(language: str) -> Client:
@@ -70,7 +70,7 @@ def test_support_enrollment_keeps_the_language_and_tells_the_old_phone_in_it(use
     call_command("sms2fa_enroll", "alice", "09182222222", stdout=open("/dev/null", "w"))
     [notice] = sms_outbox
     assert FIL_NOTICE in notice.body
-    assert "pinalitan ng support at ginawang +63 ******2222" in notice.body
+    assert "ginawang +63 ******2222 ng support" in notice.body
     assert Phone.objects.get(user=user).language == "fil"
 
 
@@ -105,7 +105,8 @@ def test_the_lockout_sms_is_in_the_users_language(user, settings, sms_outbox, ma
     for _ in range(2):
         attacker.post("/2fa/verify/", {"code": wrong_code(last_code())})
     assert mailoutbox == []
-    assert "naka-block ang pag-sign in gamit ang code hanggang" in sms_outbox[-1].body
+    assert sms_outbox[-1].body.startswith("Example: Maraming maling code sa account mo")
+    assert "naka-block ang sign-in gamit ang code hanggang" in sms_outbox[-1].body
 
 
 def test_the_lockout_email_is_a_template_a_site_can_override(user, settings, mailoutbox, tmp_path):

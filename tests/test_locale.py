@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 import subprocess
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -93,6 +94,43 @@ def test_the_sms_keeps_its_webotp_line_in_every_language():
         with translation.override(language):
             text = render_message("123456", None)
         assert text.endswith("\n\n@ #123456") and text.startswith("123456 ")
+
+
+# GSM 03.38's basic alphabet: an SMS outside it is sent as UCS-2, 70 characters a part.
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_sms_text_fits_one_gsm_sms(language, settings):
+    """A curly quote or a long translation would double what each code costs."""
+    from django.utils import translation
+
+    from django_sms2fa.challenges import render_message
+    from django_sms2fa.lockout import lockout_sms
+
+    settings.SMS2FA_SITE_NAME = site = "Example Shop"
+    settings.SMS2FA_DOMAIN = "login.example-shop.ph"
+    with translation.override(language):
+        changes = [translation.pgettext("the phone number was ...", "removed")] + [
+            translation.gettext(change) % {"phone": "+63 ******4567"}
+            for change in ("changed to %(phone)s", "changed to %(phone)s by support")
+        ]
+        notice = settings_text("NOTICE_TEMPLATE")
+        texts = [render_message("123456", None)]
+        texts += [notice.format(site_name=site, change=change) for change in changes]
+        texts.append(lockout_sms(datetime(2026, 12, 1, 23, 45, tzinfo=timezone.utc)))
+    for text in texts:
+        assert set(text) <= GSM7, set(text) - GSM7
+        assert len(text) <= 160, text
+
+
+def settings_text(name: str) -> str:
+    from django_sms2fa.conf import app_settings
+
+    return str(getattr(app_settings, name))
 
 
 # --- Pages in Filipino ---------------------------------------------------------
