@@ -3,6 +3,8 @@ SMS2FA_TEST_SERVICES names them (``.ci/run`` sets ``postgres,redis``)."""
 
 import os
 
+import django
+
 SERVICES = {s.strip() for s in os.environ.get("SMS2FA_TEST_SERVICES", "").split(",") if s.strip()}
 
 SECRET_KEY = "tests-only-not-secret"
@@ -60,6 +62,10 @@ LOGIN_REDIRECT_URL = "/home/"
 
 # Fast password hashing for tests; the code hashes keep their real argon2 cost.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Django 6.1 deprecates sending mail without MAILERS; the tests read mail.outbox.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 if "postgres" in SERVICES:
     DATABASES = {

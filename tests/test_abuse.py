@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
+import django
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
@@ -264,7 +265,10 @@ class TestAlertsAndNotices:
         assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.ALERT).count() == 1
 
     def test_alert_mails_the_admins(self, client, user, settings, mailoutbox):
-        settings.ADMINS = [("Ops", "ops@example.com")]
+        # Django 6.1 takes addresses and deprecates (name, address) pairs.
+        settings.ADMINS = (
+            ["ops@example.com"] if django.VERSION >= (6, 1) else [("Ops", "ops@example.com")]
+        )
         settings.SMS2FA_ALERT_RULES = {"wrong_code": (1, 300)}
         settings.SMS2FA_ALERT_MAIL_ADMINS = True
         password_step(client)

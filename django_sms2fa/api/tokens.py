@@ -19,8 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.utils.crypto import constant_time_compare, salted_hmac
 
+from .. import digests
 from ..challenges import confirmed_phone
 from ..conf import app_settings
 
@@ -95,10 +95,16 @@ def load(token: str) -> Any:
     return store
 
 
-def phone_fingerprint(user_id: Any) -> str:
+PHONE_SALT = "django_sms2fa.api.token.phone"
+
+
+def _phone_fingerprinted(user_id: Any) -> str:
     phone = confirmed_phone(user_id)
-    value = f"{phone.pk}:{phone.number}:{phone.confirmed_at}" if phone is not None else "none"
-    return salted_hmac("django_sms2fa.api.token.phone", value).hexdigest()
+    return f"{phone.pk}:{phone.number}:{phone.confirmed_at}" if phone is not None else "none"
+
+
+def phone_fingerprint(user_id: Any) -> str:
+    return digests.digest(PHONE_SALT, _phone_fingerprinted(user_id))
 
 
 def bind_phone(store: SessionBase, user_id: Any) -> None:
@@ -107,7 +113,7 @@ def bind_phone(store: SessionBase, user_id: Any) -> None:
 
 
 def phone_unchanged(store: SessionBase, user_id: Any) -> bool:
-    return constant_time_compare(str(store.get(PHONE_KEY, "")), phone_fingerprint(user_id))
+    return digests.matches(PHONE_SALT, _phone_fingerprinted(user_id), str(store.get(PHONE_KEY, "")))
 
 
 def signed_in(store: SessionBase) -> None:
