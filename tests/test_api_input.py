@@ -92,3 +92,10 @@ def test_any_json_gets_a_documented_answer(user, route, data):
     for kind in ("browser", "app"):
         body = ApiClient(kind).post(route, data)  # checked against the OpenAPI document
         assert body["status"] < 500
+
+
+def test_huge_form_body_is_refused_before_the_csrf_check_reads_it(api):
+    response = api.http.post(api.url("auth/login"), data="a=" + "b" * 5_000_000,
+                             content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "too_large"

@@ -94,6 +94,11 @@ class ApiView(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.client = kwargs.pop("client")
+        try:
+            body.check_size(request)
+        except ApiError as error:
+            return self.respond(request, Reply(error.status, errors=[error.error]),
+                                anonymous=True)
         if self.client == "app":
             return self.dispatch_app(request)
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and _csrf_refused(request):
@@ -167,10 +172,12 @@ class ApiView(View):
                          retry_after=error.retry_after)
 
     def respond(
-        self, request: HttpRequest, reply: Reply, session_token: str | None = None
+        self, request: HttpRequest, reply: Reply, session_token: str | None = None,
+        anonymous: bool = False,
     ) -> JsonResponse:
-        state, challenge = flow_state(request)
-        user = request.user
+        """The answer; ``anonymous`` for one given before the session was looked at."""
+        user = AnonymousUser() if anonymous else request.user
+        state, challenge = ("unauthenticated", None) if anonymous else flow_state(request)
         content = {
             "state": state,
             "user": {"id": str(user.pk), "username": user.get_username()}

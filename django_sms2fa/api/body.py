@@ -27,10 +27,16 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
-def read_json(request: HttpRequest) -> dict[str, Any]:
-    """The body as a JSON object ({} if empty), or ``ApiError``."""
+def check_size(request: HttpRequest) -> None:
+    """Refuse a declared length over ``MAX_BODY`` before anything reads the body
+    (the CSRF check reads a form body)."""
     if _content_length(request) > MAX_BODY:
         raise ApiError(413, "too_large", _("The request body is too large."))
+
+
+def read_json(request: HttpRequest) -> dict[str, Any]:
+    """The body as a JSON object ({} if empty), or ``ApiError``."""
+    check_size(request)
     try:
         raw = request.body
     except RequestDataTooBig:
