@@ -276,3 +276,29 @@ def test_remember_this_browser(api, user, settings):
     else:
         # App clients have no cookies to remember (ApiClient checks none is set).
         assert body["state"] == "code_required" and len(outbox) == 1
+
+
+def test_login_start_is_no_sms_pump_per_phone(user):
+    """Each app login start is a new session; the phone's cooldown and limit still hold."""
+    from .api_client import ApiClient
+
+    first = login(ApiClient("app"))
+    assert first["status"] == 200 and len(outbox) == 1
+    again = login(ApiClient("app"))
+    assert again["status"] == 429 and codes(again) == ["resend_cooldown"]
+    assert again["state"] == "code_required" and len(outbox) == 1
+
+
+def test_login_start_is_no_sms_pump_per_ip(django_user_model, settings):
+    from django_sms2fa.models import Phone
+
+    from .api_client import ApiClient
+
+    settings.SMS2FA_SEND_RATE_IP = "2/h"
+    for n in range(3):
+        user = django_user_model.objects.create_user(f"u{n}", password=PASSWORD)
+        Phone.objects.create(user=user, number=f"+63917123450{n}", confirmed=True)
+    answers = [login(ApiClient(kind), username=f"u{n}")
+               for n, kind in enumerate(["app", "browser", "app"])]
+    assert [a["status"] for a in answers] == [200, 200, 429]
+    assert codes(answers[2]) == ["rate_limited"] and len(outbox) == 2
