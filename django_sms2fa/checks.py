@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
@@ -169,3 +170,37 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             id="sms2fa.E010",
         ))
     return errors
+
+
+def _has_hook(path: str, hook: str) -> bool:
+    try:
+        return callable(getattr(import_string(path), hook, None))
+    except ImportError:
+        return False
+
+
+@checks.register(checks.Tags.security)
+def check_atomic_requests(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Under ATOMIC_REQUESTS our middleware calls atomic views itself (``atomic.py``):
+    hooks Django would call around the view are then not called."""
+    if not any(conf.get("ATOMIC_REQUESTS") for conf in connections.settings.values()):
+        return []
+    middleware = list(settings.MIDDLEWARE)
+    ours = _first_index(middleware, MIDDLEWARE_PATH)
+    if ours is None:
+        return []
+    skipped = [
+        path for index, path in enumerate(middleware) if index != ours and (
+            _has_hook(path, "process_exception") or (index > ours and _has_hook(path, "process_view"))
+        )
+    ]
+    if not skipped:
+        return []
+    return [checks.Warning(
+        "With ATOMIC_REQUESTS, SMS2FAMiddleware runs each atomic view itself, so that a "
+        "held login commits the view's transaction; the process_view and process_exception "
+        f"hooks of these middleware are then not called for such views: {', '.join(skipped)}.",
+        hint="List middleware with process_view before SMS2FAMiddleware; handle view "
+        "errors with got_request_exception or handler500 instead of process_exception.",
+        id="sms2fa.W001",
+    )]

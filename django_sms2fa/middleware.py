@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from .api.tokens import CLIENT_KEY as APP_CLIENT_KEY
 from .backends import carry_over_model_backend
+from .atomic import atomic_aliases, run_atomic_view
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import begin_second_step
@@ -54,6 +56,20 @@ class SMS2FAMiddleware:
             strip_login(request)
             return
         mark_verified(session, user, via="no-phone")
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., HttpResponse],
+        args: tuple[Any, ...], kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        """Under ``ATOMIC_REQUESTS``, run the view so that a held login commits
+        its transaction instead of rolling it back (see ``atomic.py``)."""
+        aliases = atomic_aliases(view)
+        if not aliases:
+            return None
+        outcome = run_atomic_view(request, view, aliases, args, kwargs)
+        if isinstance(outcome, SecondStepRequired):
+            return self.process_exception(request, outcome)
+        return outcome
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, SecondStepRequired):

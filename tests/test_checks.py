@@ -226,3 +226,26 @@ def test_settings_of_the_right_type_pass(settings, name, value):
 def test_login_url_must_resolve(settings, login_url, expected):
     settings.LOGIN_URL = login_url
     assert ids() == expected
+
+
+class HookedMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        return None
+
+
+def test_atomic_requests_warns_of_view_hooks_after_ours(settings, monkeypatch):
+    from django.db import connection
+
+    hooked = f"{__name__}.HookedMiddleware"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, hooked]
+    assert ids() == []  # without ATOMIC_REQUESTS our middleware calls no view
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    assert ids() == ["sms2fa.W001"]
+    settings.MIDDLEWARE = [hooked, *settings.MIDDLEWARE[:-1]]  # before ours: called as usual
+    assert ids() == []

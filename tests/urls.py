@@ -29,6 +29,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        post_reset_login=True, success_url="/home/",
+    ), name="password_reset_confirm"),
     path("2fa/", include("django_sms2fa.urls")),
     path("home/", whoami, name="home"),
     path("whoami/", whoami),
