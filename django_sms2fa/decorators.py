@@ -28,8 +28,9 @@ from .verification import _check_purpose
 
 
 def is_stepped_up(request: HttpRequest, purpose: str, max_age: int | None = None) -> bool:
-    """True if ``purpose`` was verified in this session within ``max_age`` seconds."""
-    age = session.step_up_age(request.session, purpose)
+    """True if ``purpose`` was verified in this session, by its current user
+    (password unchanged), within ``max_age`` seconds."""
+    age = session.step_up_age(request.session, purpose, getattr(request, "user", None))
     limit = app_settings.STEP_UP_MAX_AGE if max_age is None else max_age
     return age is not None and 0 <= age <= limit
 

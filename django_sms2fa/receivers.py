@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest
 
+from . import session
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import completing_login
@@ -32,6 +33,11 @@ DISPATCH_UID = "django_sms2fa.hold_login"
 def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if completing_login.get() or request is None:
         return
+    # Nothing begun or verified in this browser by someone else counts for this user.
+    session.forget_other_users(request.session, user)
+    pending = PendingLogin.load(request.session)
+    if pending is not None and pending.user_id != str(user.pk):
+        PendingLogin.clear(request.session)
     phone = confirmed_phone(user.pk)
     if phone is None and not requires_2fa(user):
         mark_verified(request.session, user, via="no-phone")

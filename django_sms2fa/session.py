@@ -1,12 +1,15 @@
 """What django-sms2fa keeps in a signed-in session: the nonce that binds its
 challenges to this session, the current challenge per purpose, and when each
-step-up purpose was last verified. Only opaque ids and timestamps."""
+step-up purpose was last verified, and by whom. Only opaque ids, timestamps
+and the user's session auth hash (a keyed hash, as Django keeps it)."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.utils.crypto import constant_time_compare
 
 from . import clock
 
@@ -50,21 +53,52 @@ def forget(session: SessionBase, purpose: str) -> None:
         session[CODES_KEY] = codes
 
 
-def mark_step_up(session: SessionBase, purpose: str) -> None:
+def _owner(user: Any) -> dict[str, str]:
+    """Whom a step-up stamp belongs to: the user and their session auth hash
+    (which changes with the password), or nobody for an anonymous session."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {"user": "", "hash": ""}
+    return {"user": str(user.pk), "hash": user.get_session_auth_hash()}
+
+
+def mark_step_up(session: SessionBase, purpose: str, user: Any) -> None:
+    """Record that ``user`` (the session's user; None if anonymous) verified ``purpose`` now."""
     stamps = session.get(STEP_UP_KEY)
     stamps = stamps if isinstance(stamps, dict) else {}
-    stamps[purpose] = clock.now().timestamp()
+    stamps[purpose] = {"at": clock.now().timestamp(), **_owner(user)}
     session[STEP_UP_KEY] = stamps
 
 
-def step_up_age(session: SessionBase, purpose: str) -> float | None:
-    """Seconds since ``purpose`` was last verified in this session, or None."""
+def step_up_age(session: SessionBase, purpose: str, user: Any) -> float | None:
+    """Seconds since ``user`` last verified ``purpose`` in this session, or None.
+
+    A stamp counts only for the user who made it, with the same password: not
+    for another user who signs in later in the same browser.
+    """
     stamps = session.get(STEP_UP_KEY)
     stamp = stamps.get(purpose) if isinstance(stamps, dict) else None
-    if not isinstance(stamp, (int, float)):
+    if not isinstance(stamp, dict) or not isinstance(stamp.get("at"), (int, float)):
         return None
-    return clock.now().timestamp() - stamp
+    owner = _owner(user)
+    if not (constant_time_compare(stamp.get("user", ""), owner["user"])
+            and constant_time_compare(stamp.get("hash", ""), owner["hash"])):
+        return None
+    return clock.now().timestamp() - stamp["at"]
 
 
 def clear_step_ups(session: SessionBase) -> None:
     session.pop(STEP_UP_KEY, None)
+
+
+def forget_other_users(session: SessionBase, user: Any) -> None:
+    """On a login of ``user``: drop the codes in progress and every step-up that
+    is not this user's, so nothing done in this browser before counts for them."""
+    session.pop(CODES_KEY, None)
+    stamps = session.get(STEP_UP_KEY)
+    if not isinstance(stamps, dict):
+        return
+    owner = _owner(user)
+    kept = {purpose: stamp for purpose, stamp in stamps.items()
+            if isinstance(stamp, dict) and stamp.get("user") == owner["user"]
+            and stamp.get("hash") == owner["hash"]}
+    session[STEP_UP_KEY] = kept

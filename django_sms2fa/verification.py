@@ -139,5 +139,5 @@ def check_code(request: HttpRequest, purpose: str, code: str) -> Verification:
     result = challenges.verify(challenge, normalised, request=request, state_checked=True)
     if result.ok:
         session.forget(request.session, purpose)
-        session.mark_step_up(request.session, purpose)
+        session.mark_step_up(request.session, purpose, getattr(request, "user", None))
     return result

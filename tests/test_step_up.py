@@ -138,3 +138,43 @@ def test_step_ups_from_before_a_login_do_not_carry_over(client, user, django_use
     client.post("/2fa/verify/", {"code": last_code()})
     assert client.get("/whoami/").content == b"mallory"
     assert client.get("/payout/").status_code == 302
+
+
+def test_a_step_up_does_not_count_for_another_user_of_the_browser(signed_in, plain_user):
+    """alice steps up, starts signing in again and gives up; bob (no phone) signs
+    in in the same browser: alice's step-up must not open bob's payout page."""
+    step_up(signed_in, "payout", "/payout/")
+    assert signed_in.get("/payout/").content == b"payout page"
+    assert password_step(signed_in)["Location"] == "/2fa/verify/"  # held: alice is signed out
+    signed_in.post("/2fa/cancel/")
+    password_step(signed_in, username="bob")
+    assert signed_in.get("/whoami/").content == b"bob"
+    response = signed_in.get("/payout/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/2fa/step-up/")
+
+
+def test_a_pending_login_of_another_user_ends_when_one_signs_in(client, user, plain_user):
+    assert password_step(client)["Location"] == "/2fa/verify/"  # alice, waiting for her code
+    code = last_code()
+    password_step(client, username="bob")
+    assert client.get("/whoami/").content == b"bob"
+    # alice's code no longer completes anything in this browser.
+    assert client.get("/2fa/verify/")["Location"] == "/accounts/login/"
+    client.post("/2fa/verify/", {"code": code})
+    assert client.get("/whoami/").content == b"bob"
+
+
+def test_a_step_up_ends_with_a_password_change(signed_in, user):
+    from django.contrib.auth import HASH_SESSION_KEY
+
+    step_up(signed_in, "payout", "/payout/")
+    user.set_password("another password 7")
+    user.save()
+    # This session stays signed in (as after Django's password change, which
+    # stores the new session auth hash), but the step-up was made with the old password.
+    session = signed_in.session
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    assert signed_in.get("/whoami/").content == b"alice"
+    assert signed_in.get("/payout/").status_code == 302

@@ -106,5 +106,5 @@ class StepUpView(LoginRequiredMixin, View):
         if not result.ok:
             form.add_error("recovery_code", messages.for_recovery_failure(result))
             return self.render_page(recovery_form=form)
-        session.mark_step_up(self.request.session, self.purpose)
+        session.mark_step_up(self.request.session, self.purpose, user)
         return HttpResponseRedirect(self.next_url)
