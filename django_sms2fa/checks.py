@@ -191,7 +191,8 @@ def check_atomic_requests(app_configs: Any = None, **kwargs: Any) -> list[checks
         return []
     skipped = [
         path for index, path in enumerate(middleware) if index != ours and (
-            _has_hook(path, "process_exception") or (index > ours and _has_hook(path, "process_view"))
+            _has_hook(path, "process_exception")
+            or (index > ours and _has_hook(path, "process_view"))
         )
     ]
     if not skipped:

@@ -194,4 +194,4 @@ class StepUpView(AccountView):
         if verify_limited(request, str(request.user.pk)):
             raise verify_rate_limited("recovery_code")
         redeem_recovery_code(request, request.user, raw)
-        session.mark_step_up(request.session, purpose)
+        session.mark_step_up(request.session, purpose, request.user)
