@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from .api.tokens import CLIENT_KEY as APP_CLIENT_KEY
-from .backends import carry_over_model_backend
 from .atomic import atomic_aliases, run_atomic_view
+from .backends import carry_over_model_backend
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import begin_second_step
