@@ -10,7 +10,7 @@ from .conf import app_settings
 from .decorators import is_stepped_up
 from .enrollment import PhoneConfirmedMeanwhile, confirm_phone, remove_phone
 from .models import Challenge
-from .pending import mark_verified
+from .pending import mark_verified, restamp_phone
 from .policy import requires_2fa
 
 #: Step-up purposes of the account's own actions.
@@ -56,3 +56,4 @@ def turn_off(request: HttpRequest) -> None:
         raise TwoFactorRequired()
     remove_phone(request.user, request)
     session.clear_step_ups(request.session)
+    restamp_phone(request.session, request.user)

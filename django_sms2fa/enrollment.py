@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from . import clock, events, language, signals
+from . import clock, events, language, phone_mail, signals
 from .conf import app_settings
 from .exceptions import SendError
 from .models import Challenge, Phone, RecoveryCode, SecurityEvent
@@ -79,7 +79,10 @@ def confirm_phone(
         events.record(SecurityEvent.Kind.PHONE_ADDED, user=user, request=request,
                       phone_masked=phone.masked)
         signals.phone_added.send(Phone, user=user, phone=phone, request=request)
+        phone_mail.tell_user(user, phone_mail.ADDED, phone=phone.masked, request=request)
         return phone
+    phone_mail.tell_user(user, phone_mail.CHANGED, phone=phone.masked, old_phone=old.masked,
+                         request=request)
     events.record(SecurityEvent.Kind.PHONE_CHANGED, user=user, request=request,
                   phone_masked=phone.masked, detail=f"was {old.masked}")
     signals.phone_changed.send(
@@ -102,6 +105,7 @@ def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "")
                   detail=f"by {by}" if by else "")
     signals.phone_removed.send(Phone, user=user, by_admin=bool(by), request=request)
     if old is not None:
+        phone_mail.tell_user(user, phone_mail.REMOVED, old_phone=old.masked, by=by, request=request)
         notify(old, request)
 
 

@@ -105,3 +105,12 @@ class RecoveryCodeForm(forms.Form):
             raise forms.ValidationError(
                 _("Enter one of your recovery codes, like abcd-efgh-jkmn."), code="invalid"
             ) from None
+
+
+class PasswordForm(forms.Form):
+    """The signed-in user's password, asked again before a first phone is added."""
+
+    password = forms.CharField(
+        label=_("Your password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )

@@ -16,7 +16,7 @@ from .backends import carry_over_model_backend
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import begin_second_step
-from .pending import mark_verified, verified_user_id
+from .pending import mark_verified, phone_changed_since, verified_user_id
 from .policy import requires_2fa
 from .receivers import strip_login
 
@@ -47,7 +47,13 @@ class SMS2FAMiddleware:
     def refuse_unverified_session(self, request: HttpRequest) -> None:
         session = request.session
         user_id = session.get(SESSION_KEY)
-        if user_id is None or verified_user_id(session) == user_id:
+        if user_id is None:
+            return
+        if verified_user_id(session) == user_id:
+            if phone_changed_since(session, user_id):
+                # As Django does for a password changed elsewhere: this session ends.
+                session.flush()
+                request.user = AnonymousUser()
             return
         user = request.user
         if not user.is_authenticated:

@@ -16,6 +16,7 @@ from django.contrib.sessions.backends.base import SessionBase
 
 from . import clock, digests
 from .conf import app_settings
+from .models import Phone
 
 PENDING_SESSION_KEY = "_sms2fa_pending"
 VERIFIED_SESSION_KEY = "_sms2fa_verified"
@@ -117,13 +118,47 @@ class PendingLogin:
         return max(0, int(left + 0.999))
 
 
+def phone_stamp(user_id: Any) -> str:
+    """Names the user's confirmed phone (its row, replaced on every change), or "" for none."""
+    pk = Phone.objects.filter(user_id=user_id, confirmed=True).values_list("pk", flat=True).first()
+    return "" if pk is None else str(pk)
+
+
 def mark_verified(session: SessionBase, user: AbstractBaseUser, via: str) -> None:
-    """Record that this session's login of ``user`` passed (or did not need) the code."""
+    """Record that this session's login of ``user`` passed (or did not need) the
+    code, and with which phone: the session ends if the phone changes elsewhere."""
     session[VERIFIED_SESSION_KEY] = {
         "user_id": str(user.pk),
         "via": via,
         "at": clock.now().timestamp(),
+        "phone": phone_stamp(user.pk),
     }
+
+
+def restamp_phone(session: SessionBase, user: Any) -> None:
+    """After this session changed the phone itself: it goes on, the others end."""
+    marker = session.get(VERIFIED_SESSION_KEY)
+    if isinstance(marker, dict) and marker.get("user_id") == str(user.pk):
+        session[VERIFIED_SESSION_KEY] = {**marker, "phone": phone_stamp(user.pk)}
+
+
+def phone_changed_since(session: SessionBase, user_id: Any) -> bool:
+    """True if the user's phone was added, changed or removed since this session
+    was verified (by another session, support staff or a command). Sessions
+    verified before the stamp existed count as unchanged."""
+    marker = session.get(VERIFIED_SESSION_KEY)
+    if not isinstance(marker, dict) or not isinstance(marker.get("phone"), str):
+        return False
+    return marker["phone"] != phone_stamp(user_id)
+
+
+def verified_at(session: SessionBase, user: AbstractBaseUser) -> float | None:
+    """When this session's login of ``user`` passed the second step, or None."""
+    marker = session.get(VERIFIED_SESSION_KEY)
+    if not isinstance(marker, dict) or marker.get("user_id") != str(user.pk):
+        return None
+    at = marker.get("at")
+    return float(at) if isinstance(at, (int, float)) else None
 
 
 def verified_user_id(session: SessionBase) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import clock, events
+from . import clock, events, phone_mail
 from .enrollment import notify, validate_number, void_codes
 from .models import Phone, SecurityEvent
 
@@ -35,4 +35,8 @@ def set_confirmed_phone(user: Any, raw_number: str, *, actor: str) -> Phone:
         )
     if old is not None and old.number != number:
         notify(old, None, new=phone, by_support=True)
+    phone_mail.tell_user(
+        user, phone_mail.ADDED if old is None else phone_mail.CHANGED, phone=phone.masked,
+        old_phone=old.masked if old is not None else "", by=actor,
+    )
     return phone

@@ -21,6 +21,7 @@ urlpatterns = [
     path("step-up/", _own(views.StepUpView.as_view()), name="step_up"),
     # The signed-in user's own settings.
     path("setup/", views.SetupView.as_view(), name="setup"),
+    path("setup/password/", _own(views.ReauthView.as_view()), name="reauth"),
     path("setup/phone/", _own(views.PhoneAddView.as_view()), name="phone_add"),
     path("setup/phone/confirm/", _own(views.PhoneConfirmView.as_view()), name="phone_confirm"),
     path("setup/disable/", _own(views.DisableView.as_view()), name="disable"),

@@ -140,3 +140,10 @@ def api(request):
     from .api_client import ApiClient
 
     return ApiClient(request.param)
+
+
+def reenter_password(client, password=PASSWORD):
+    """Enter the password again, as adding a first phone asks (``sms2fa:reauth``)."""
+    response = client.post("/2fa/setup/password/", {"password": password})
+    assert response.status_code == 302, response.content[:300]
+    return response

@@ -16,7 +16,7 @@ from django_sms2fa.limits import client_ip
 from django_sms2fa.models import Challenge, Phone, SecurityEvent
 from django_sms2fa.senders import outbox
 
-from .conftest import PASSWORD, last_code, password_step, wrong_code
+from .conftest import PASSWORD, last_code, password_step, reenter_password, wrong_code
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +91,7 @@ def test_enrolling_a_victims_number_cannot_use_up_their_login_codes(
 ):
     """Enrollment sends to a number are limited apart from codes to a confirmed phone."""
     password_step(client, username="bob")
+    reenter_password(client)
     for _ in range(6):
         client.post("/2fa/setup/phone/", {"phone_number": "0917 123 4567"})  # alice's number
     assert len(outbox) == 3  # SMS2FA_ENROLL_RATE_PHONE: 3 an hour
@@ -107,6 +108,7 @@ def test_unconfirmed_numbers_have_their_own_share_of_the_budget(
     for i in range(4):
         django_user_model.objects.create_user(f"spammer{i}", password=PASSWORD)
         password_step(client, username=f"spammer{i}")
+        reenter_password(client)
         client.post("/2fa/setup/phone/", {"phone_number": f"0917 555 000{i}"})
         client.post("/accounts/logout/")
     assert len(outbox) == 2

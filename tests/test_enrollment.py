@@ -7,16 +7,18 @@ import pytest
 from django_sms2fa.models import Phone, SecurityEvent
 from django_sms2fa.senders import outbox
 
-from .conftest import last_code, password_step, step_up, wrong_code
+from .conftest import last_code, password_step, reenter_password, step_up, wrong_code
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def bob(client, plain_user):
-    """bob, signed in with his password (he has no phone yet)."""
+    """bob, signed in with his password (he has no phone yet), who has just
+    entered it again to add a phone."""
     password_step(client, username="bob")
     assert client.get("/whoami/").content == b"bob"
+    reenter_password(client)
     return client
 
 
@@ -69,6 +71,7 @@ def test_wrong_enrollment_code_does_not_confirm(bob, plain_user):
 def test_enrollment_code_cannot_log_in(client, plain_user):
     browser = type(client)()
     password_step(browser, username="bob")
+    reenter_password(browser)
     browser.post("/2fa/setup/phone/", {"phone_number": "09171234567"})
     enroll_code = last_code()
     browser.post("/2fa/setup/phone/confirm/", {"code": enroll_code})

@@ -28,6 +28,7 @@ from ..decorators import is_stepped_up
 from ..exceptions import NoPhone, SendError
 from ..limits import verify_limited
 from ..policy import requires_2fa
+from ..reauth import TooManyAttempts, confirm_password, is_recently_authenticated
 from . import tokens
 from .base import ApiView, challenge_info
 from .login import is_app, new_phone, redeem_recovery_code
@@ -94,15 +95,30 @@ class PhoneView(AccountView):
     """Add or change the phone (POST: a code goes to the new number), or turn
     two-factor sign-in off (DELETE)."""
 
-    fields = {"phone_number": str}
+    fields = {"phone_number": str, "password": str}
     required = ("phone_number",)
 
     def post(self, request: HttpRequest, data: dict) -> Reply:
         user = request.user
-        if challenges.confirmed_phone(user.pk) and not is_stepped_up(request, CHANGE_PHONE):
-            raise step_up_required(CHANGE_PHONE)
+        if challenges.confirmed_phone(user.pk):
+            if not is_stepped_up(request, CHANGE_PHONE):
+                raise step_up_required(CHANGE_PHONE)
+        elif not is_recently_authenticated(request):
+            # A first phone: the password again, as on the account pages (reauth.py).
+            self.confirm_password(request, data.get("password", ""))
         phone = new_phone(user, data["phone_number"])
         return send(request, ENROLL, phone=phone, _internal=True)
+
+    def confirm_password(self, request: HttpRequest, password: str) -> None:
+        if not password:
+            raise ApiError(403, "password_required",
+                           _("Enter your password again to add a phone."), field="password")
+        try:
+            if not confirm_password(request, password):
+                raise ApiError(403, "invalid_credentials", _("That is not your password."),
+                               field="password")
+        except TooManyAttempts:
+            raise verify_rate_limited("password") from None
 
     def delete(self, request: HttpRequest, data: dict) -> Reply:
         if not is_stepped_up(request, DISABLE):

@@ -146,11 +146,11 @@ class ApiView(View):
 
     def run_app(self, request: HttpRequest, store: Any) -> Reply:
         request.user = auth.get_user(request)  # ends the session if the password changed
-        SMS2FAMiddleware(lambda r: HttpResponse()).refuse_unverified_session(request)
         if request.user.is_authenticated and not tokens.phone_unchanged(store, request.user.pk):
             store.flush()
             request.user = AnonymousUser()
             return _invalid_token(_("The phone of this account changed. Sign in again."))
+        SMS2FAMiddleware(lambda r: HttpResponse()).refuse_unverified_session(request)
         return self.run(request)
 
     def run(self, request: HttpRequest) -> Reply:

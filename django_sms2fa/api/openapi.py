@@ -22,7 +22,7 @@ ERROR_CODES = [
     "expired", "attempts_exhausted", "code_used", "no_code", "locked", "rate_limited",
     "resend_cooldown", "gateway_unavailable", "budget_exhausted", "service_unavailable",
     "region_not_allowed", "invalid_phone", "invalid_recovery_code", "invalid_purpose", "no_phone",
-    "step_up_required", "two_factor_required",
+    "step_up_required", "two_factor_required", "password_required",
 ]
 _STRING_LIST = {"type": "array", "items": {"type": "string"}}
 _CHALLENGE_DATA = {"challenge": {"oneOf": [{"$ref": "#/components/schemas/Challenge"},

@@ -1,11 +1,18 @@
 """Views of django-sms2fa: the login's second step, step-up, and the account pages."""
 
-from .account import DisableView, PhoneAddView, PhoneConfirmView, RecoveryCodesView, SetupView
+from .account import (
+    DisableView,
+    PhoneAddView,
+    PhoneConfirmView,
+    ReauthView,
+    RecoveryCodesView,
+    SetupView,
+)
 from .login import CancelView, LoginEnrollView, RecoveryLoginView, ResendView, VerifyView
 from .step_up import StepUpView
 
 __all__ = [
     "CancelView", "DisableView", "LoginEnrollView", "PhoneAddView", "PhoneConfirmView",
-    "RecoveryCodesView", "RecoveryLoginView", "ResendView", "SetupView", "StepUpView",
+    "ReauthView", "RecoveryCodesView", "RecoveryLoginView", "ResendView", "SetupView", "StepUpView",
     "VerifyView",
 ]

@@ -10,6 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -30,8 +31,10 @@ from ..conf import app_settings
 from ..decorators import StepUpRequiredMixin, step_up_response
 from ..enrollment import PhoneConfirmedMeanwhile, prepare_phone
 from ..exceptions import SendError
-from ..forms import CodeForm, PhoneForm
+from ..forms import CodeForm, PasswordForm, PhoneForm
 from ..policy import requires_2fa
+from ..reauth import TooManyAttempts, confirm_password, is_recently_authenticated
+from ..redirects import is_safe
 from . import messages
 
 
@@ -62,6 +65,10 @@ class PhoneAddView(AccountView):
             refused = step_up_response(request, CHANGE_PHONE, None)
             if refused is not None:
                 return refused
+        elif request.user.is_authenticated and not is_recently_authenticated(request):
+            # No phone to send a code to: the password again, as for a password change.
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('sms2fa:reauth')}?{query}")
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -181,3 +188,31 @@ class RecoveryCodesView(StepUpRequiredMixin, AccountView):
         codes = recovery.replace_codes(request.user, app_settings.RECOVERY_CODE_COUNT, request)
         return render(request, "sms2fa/recovery_codes.html",
                       {"codes": codes, "next_url": reverse("sms2fa:setup")})
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class ReauthView(AccountView):
+    """Enter the password again before adding a first phone (``reauth.py``)."""
+
+    template_name = "sms2fa/reauth.html"
+
+    def next_url(self) -> str:
+        next_url = self.request.GET.get("next", "")
+        return next_url if next_url and is_safe(self.request, next_url) else reverse("sms2fa:setup")
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = {"form": PasswordForm(), "next_url": self.next_url()}
+        return render(request, self.template_name, context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PasswordForm(request.POST)
+        context = {"form": form, "next_url": self.next_url()}
+        if form.is_valid():
+            try:
+                if confirm_password(request, form.cleaned_data["password"]):
+                    return HttpResponseRedirect(self.next_url())
+                form.add_error("password", _("That is not your password."))
+            except TooManyAttempts:
+                context["error"] = _("Too many attempts. Please wait a few minutes and try again.")
+                return render(request, self.template_name, context, status=429)
+        return render(request, self.template_name, context)
