@@ -40,9 +40,10 @@ def tell_user(
     }
     # In the user's language, never that of the request: it may be an admin's or an attacker's.
     with language.for_user(user):
-        subject = render_to_string("sms2fa/email/phone_changed_subject.txt", context)
+        subject = " ".join(
+            render_to_string("sms2fa/email/phone_changed_subject.txt", context).split()
+        )
         body = render_to_string("sms2fa/email/phone_changed.txt", context)
-    subject = " ".join(subject.split())
     try:
         send_mail(subject, body, None, [email])
     except Exception:
