@@ -108,9 +108,9 @@ def test_first_phone_and_recovery_codes(api, plain_user, frozen_clock):
     body = api.post("account/phone/confirm", {"code": "123456"})
     assert body["status"] == 409 and codes(body) == ["no_code"]
     assert codes(api.post("account/phone/resend")) == ["no_code"]
-    body = api.post("account/phone", {"phone_number": "+1 202 555 0123"})
+    body = api.post("account/phone", {"phone_number": "+1 202 555 0123", "password": PASSWORD})
     assert body["status"] == 400 and codes(body) == ["invalid_phone"]
-    body = api.post("account/phone", {"phone_number": "0917 765 4321"})
+    body = api.post("account/phone", {"phone_number": "0917 765 4321"})  # the password was given
     assert body["status"] == 200 and body["data"]["challenge"]["phone"].endswith("4321")
     assert codes(api.post("account/phone/resend")) == ["resend_cooldown"]
     frozen_clock.advance(61)
@@ -174,7 +174,7 @@ def test_new_recovery_codes_without_phone(api, plain_user):
     # Stepped up somehow (there is no phone to step up with): still no codes.
     if api.kind == "browser":
         s = api.http.session
-        session.mark_step_up(s, "recovery_codes")
+        session.mark_step_up(s, "recovery_codes", plain_user)
         s.save()
         body = api.post("account/recovery-codes")
         assert body["status"] == 409 and codes(body) == ["no_phone"]
