@@ -102,3 +102,19 @@ def test_a_lockout_survives_cleanup(client, user, settings):
     assert until is not None
     cleanup("--challenge-days", "2", "--event-days", "2")
     assert locked_until(user.pk) == until
+
+
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_one_line_rewritten_on_a_terminal(frozen_clock):
+    for days in range(91, 96):
+        challenge_at(days)
+    terminal = Terminal()
+    call_command("sms2fa_cleanup", "--batch-size", "2", stdout=StringIO(),
+                 stderr=terminal)
+    written = terminal.getvalue()
+    assert "\rdeleting challenges: 2/5 (40%)\rdeleting challenges: 4/5 (80%)" in written
+    assert written.count("\n") == 3  # one finished line per kind of row
