@@ -24,6 +24,7 @@ from .test_cross_process import csrf_token, serve_example
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 VERIFY_RATE_IP = 5  # tests/gunicorn_dual_stack_settings.py
+SEND_RATE_IP = 3
 
 
 class FromAddress(HTTPAdapter):
@@ -75,14 +76,22 @@ def test_ipv4_clients_of_a_dual_stack_server_have_their_own_per_ip_limit(
     mallory = Browser(dual_stack.base, "127.0.0.2")
     alice = Browser(dual_stack.base, "127.0.0.3")
 
+    # mallory spends her address's sends on password steps in fresh sessions...
+    for _ in range(SEND_RATE_IP):
+        Browser(dual_stack.base, "127.0.0.2").sign_in("mallory")
+    assert len(iprog.outbox) == SEND_RATE_IP
+    Browser(dual_stack.base, "127.0.0.2").sign_in("mallory")
+    assert len(iprog.outbox) == SEND_RATE_IP
+
     # mallory spends her address's code checks on malformed codes.
     assert mallory.sign_in("mallory").headers["Location"] == "/2fa/verify/"
     answers = [mallory.post("/2fa/verify/", {"code": "abcdef"}).status_code
                for _ in range(VERIFY_RATE_IP + 1)]
     assert answers == [200] * VERIFY_RATE_IP + [429]
 
-    # alice, on another IPv4 address, still gets in with her code.
+    # alice, on another IPv4 address, still gets her SMS and gets in with her code.
     assert alice.sign_in("alice").headers["Location"] == "/2fa/verify/"
+    assert len(iprog.outbox) == SEND_RATE_IP + 1
     code = code_from(type("SMS", (), {"body": iprog.outbox[-1].message}))
     assert iprog.outbox[-1].phone == "639171234567"
     answer = alice.post("/2fa/verify/", {"code": code})
@@ -95,5 +104,6 @@ def test_ipv4_clients_of_a_dual_stack_server_have_their_own_per_ip_limit(
     assert {"::ffff:127.0.0.2", "::ffff:127.0.0.3"} <= dual_stack.remote_addrs()
     events = SecurityEvent.objects.exclude(ip=None)
     assert set(events.values_list("ip", flat=True)) == {"127.0.0.2", "127.0.0.3"}
-    assert events.filter(kind=SecurityEvent.Kind.VERIFY_RATE_LIMITED, ip="127.0.0.2").exists()
-    assert not events.filter(kind=SecurityEvent.Kind.VERIFY_RATE_LIMITED, ip="127.0.0.3").exists()
+    for kind in (SecurityEvent.Kind.VERIFY_RATE_LIMITED, SecurityEvent.Kind.SEND_RATE_LIMITED):
+        assert events.filter(kind=kind, ip="127.0.0.2").exists()
+        assert not events.filter(kind=kind, ip="127.0.0.3").exists()
