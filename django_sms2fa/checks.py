@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
@@ -172,6 +173,14 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     return errors
 
 
+def _is_subclass(path: str, base: type) -> bool:
+    try:
+        found = import_string(path)
+    except ImportError:
+        return False
+    return isinstance(found, type) and issubclass(found, base)
+
+
 def _has_hook(path: str, hook: str) -> bool:
     try:
         return callable(getattr(import_string(path), hook, None))
@@ -197,7 +206,20 @@ def check_atomic_requests(app_configs: Any = None, **kwargs: Any) -> list[checks
     ]
     if not skipped:
         return []
-    return [checks.Warning(
+    messages: list[checks.CheckMessage] = []
+    # A skipped CSRF check is no inconvenience but an open door: refuse it.
+    csrf_after = [
+        path for path in middleware[ours + 1:] if _is_subclass(path, CsrfViewMiddleware)
+    ]
+    if csrf_after:
+        messages.append(checks.Error(
+            "With ATOMIC_REQUESTS, SMS2FAMiddleware runs each atomic view itself, so "
+            f"the CSRF check of {', '.join(csrf_after)}, listed after it, would never run.",
+            hint="List CsrfViewMiddleware before AuthenticationMiddleware and "
+            "SMS2FAMiddleware, as Django's default settings do.",
+            id="sms2fa.E019",
+        ))
+    return [*messages, checks.Warning(
         "With ATOMIC_REQUESTS, SMS2FAMiddleware runs each atomic view itself, so that a "
         "held login commits the view's transaction; the process_view and process_exception "
         f"hooks of these middleware are then not called for such views: {', '.join(skipped)}.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import checks
+from django.middleware.csrf import CsrfViewMiddleware
 
 from django_sms2fa.middleware import SMS2FAMiddleware
 
@@ -248,4 +249,23 @@ def test_atomic_requests_warns_of_view_hooks_after_ours(settings, monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
     assert ids() == ["sms2fa.W001"]
     settings.MIDDLEWARE = [hooked, *settings.MIDDLEWARE[:-1]]  # before ours: called as usual
+    assert ids() == []
+
+
+class StricterCsrfMiddleware(CsrfViewMiddleware):
+    """A site's own CSRF middleware: a subclass must be recognised too."""
+
+
+@pytest.mark.parametrize("csrf", [
+    "django.middleware.csrf.CsrfViewMiddleware", f"{__name__}.StricterCsrfMiddleware",
+])
+def test_atomic_requests_refuses_a_csrf_check_listed_after_ours(settings, monkeypatch, csrf):
+    """Our middleware runs atomic views itself; a CSRF check after it would never run."""
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    others = [m for m in settings.MIDDLEWARE if m != "django.middleware.csrf.CsrfViewMiddleware"]
+    settings.MIDDLEWARE = [*others, csrf]
+    assert ids() == ["sms2fa.E019", "sms2fa.W001"]
+    settings.MIDDLEWARE = [csrf, *others]
     assert ids() == []
