@@ -105,7 +105,8 @@ def remove_phone(user: Any, request: HttpRequest | None = None, *, by: str = "")
                   detail=f"by {by}" if by else "")
     signals.phone_removed.send(Phone, user=user, by_admin=bool(by), request=request)
     if old is not None:
-        phone_mail.tell_user(user, phone_mail.REMOVED, old_phone=old.masked, by=by, request=request)
+        phone_mail.tell_user(user, phone_mail.REMOVED, old_phone=old.masked, by=by,
+                             request=request, language_code=old.language)
         notify(old, request)
 
 

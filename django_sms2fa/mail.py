@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from . import language
 
@@ -25,13 +26,17 @@ def render(name: str, context: dict[str, Any]) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
-def send_to_user(user: Any, name: str, context: dict[str, Any]) -> bool:
-    """Mail ``user`` e-mail ``name`` in their language; False if they have no
-    address or the mail failed (logged), so the caller can fall back to SMS."""
+def send_to_user(
+    user: Any, name: str, context: dict[str, Any], *, language_code: str = ""
+) -> bool:
+    """Mail ``user`` e-mail ``name`` in their language (``language_code`` where
+    the caller knows it better, e.g. the language of a phone just removed);
+    False if they have no address or the mail failed (logged), so the caller can
+    fall back to SMS."""
     address = getattr(user, "email", "")
     if not address:
         return False
-    with language.for_user(user):
+    with translation.override(language_code or language.of_user(user)):
         subject, body = render(name, {"user": user, **context})
     try:
         send_mail(subject, body, None, [address])

@@ -52,7 +52,8 @@ def test_the_sign_in_keeps_the_language_on_the_phone(user):
     assert Phone.objects.get(user=user).language == "en"
 
 
-def test_an_admin_reset_tells_the_old_phone_in_the_users_language(user, staff_user, sms_outbox):
+def test_an_admin_reset_tells_the_old_phone_in_the_users_language(user, staff_user, sms_outbox,
+                                                                  mailoutbox):
     sign_in("fil")
     admin = Client(headers={"accept-language": "en"})
     verified_login(admin, staff_user)
@@ -62,6 +63,9 @@ def test_an_admin_reset_tells_the_old_phone_in_the_users_language(user, staff_us
                                         "post": "yes"})
     [notice] = [sms for sms in sms_outbox if sms.to == phone.number]
     assert FIL_NOTICE in notice.body and "tinanggal" in notice.body
+    # The phone is gone, its language is not: the mail to the user is in Filipino too.
+    [mail] = mailoutbox
+    assert mail.subject == "Tinanggal ang telepono ng iyong Example account"
 
 
 def test_support_enrollment_keeps_the_language_and_tells_the_old_phone_in_it(user, sms_outbox):
