@@ -250,6 +250,15 @@ def current(challenge_id: str, *, user_id: Any, purpose: str, nonce: str) -> Cha
     ).first()
 
 
+def cancel(*, user_id: Any, purpose: str, nonce: str) -> int:
+    """End this session's pending codes for ``purpose`` (the user gave up); the
+    admin then reads "cancelled" rather than "pending". Returns how many ended."""
+    return Challenge.objects.filter(
+        user_id=user_id, purpose=purpose, session_ref=session_ref(nonce),
+        status=Challenge.Status.PENDING,
+    ).update(status=Challenge.Status.CANCELLED)
+
+
 def state(challenge: Challenge | None, user_id: Any = None) -> Verification | None:
     """Why ``challenge`` cannot take a code now, or None if it can (no hashing).
 
@@ -262,7 +271,7 @@ def state(challenge: Challenge | None, user_id: Any = None) -> Verification | No
         return Verification(Outcome.NOT_FOUND)
     if challenge.status == Challenge.Status.VERIFIED:
         return Verification(Outcome.USED, challenge)
-    if challenge.status == Challenge.Status.SUPERSEDED:
+    if challenge.status in (Challenge.Status.SUPERSEDED, Challenge.Status.CANCELLED):
         return Verification(Outcome.NOT_FOUND, challenge)
     if challenge.status == Challenge.Status.FAILED or challenge.attempts >= challenge.max_attempts:
         return Verification(Outcome.EXHAUSTED, challenge)

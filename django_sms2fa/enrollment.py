@@ -116,7 +116,7 @@ def void_codes(user: Any, keep: str | None = None) -> None:
     pending = Challenge.objects.filter(user=user, status=Challenge.Status.PENDING)
     if keep is not None:
         pending = pending.exclude(phone_key=phone_key(keep))
-    pending.update(status=Challenge.Status.SUPERSEDED)
+    pending.update(status=Challenge.Status.CANCELLED)
 
 
 def notify(

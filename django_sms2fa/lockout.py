@@ -146,9 +146,9 @@ def announce(failure: Failure, request: HttpRequest | None = None) -> None:
         notify_locked_out(user, until)
 
 
-def unlock(user: Any, *, actor: str) -> None:
+def unlock(user: Any, *, actor: str, request: HttpRequest | None = None) -> None:
     """Lift a user's lockout now (an admin action); earlier failures stop counting."""
-    events.record(SecurityEvent.Kind.UNLOCKED, user=user, detail=f"by {actor}")
+    events.record(SecurityEvent.Kind.UNLOCKED, user=user, request=request, detail=f"by {actor}")
 
 
 def notify_locked_out(user: Any, until: datetime) -> None:

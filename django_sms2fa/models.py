@@ -7,8 +7,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Right
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .phones import mask
 
 
@@ -56,6 +59,7 @@ class Challenge(models.Model):
         VERIFIED = "verified", _("verified")
         FAILED = "failed", _("too many wrong codes")
         SUPERSEDED = "superseded", _("replaced by a new code")
+        CANCELLED = "cancelled", _("cancelled")
 
     class Delivery(models.TextChoices):
         SENDING = "sending", _("sending")
@@ -119,12 +123,28 @@ class Challenge(models.Model):
                 fields=["phone_key", "to_confirmed", "-created_at"],
                 name="sms2fa_chal_phone_created",
             ),
-            models.Index(fields=["-created_at"], name="sms2fa_chal_created"),
+            # Covers the dashboard's daily figures, so they are read from the index alone.
+            models.Index(
+                fields=["-created_at"], name="sms2fa_chal_created_stats",
+                include=["status", "delivery", "failures"],
+            ),
             models.Index(fields=["status", "-created_at"], name="sms2fa_chal_status"),
+            # The admin's filters and its search by the last digits of a number.
+            models.Index(fields=["purpose", "-created_at"], name="sms2fa_chal_purpose"),
+            models.Index(fields=["delivery", "-created_at"], name="sms2fa_chal_delivery"),
+            models.Index(Right("phone_masked", 4), name="sms2fa_chal_last_digits"),
+            models.Index(fields=["ip", "-created_at"], name="sms2fa_chal_ip"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.purpose} code for {self.user} ({self.get_status_display()})"
+        return f"{self.purpose} code for {self.user} ({self.shown_status})"
+
+    @property
+    def shown_status(self) -> str:
+        """The status as an operator reads it: "expired" for a pending code past its end."""
+        if self.status == self.Status.PENDING and self.expires_at <= clock.now():
+            return str(_("expired"))
+        return self.get_status_display()
 
     @property
     def binding(self) -> str:
@@ -184,10 +204,13 @@ class SecurityEvent(models.Model):
         indexes = [
             models.Index(fields=["user", "kind", "-created_at"], name="sms2fa_event_user_kind"),
             models.Index(fields=["kind", "-created_at"], name="sms2fa_event_kind"),
+            models.Index(Right("phone_masked", 4), name="sms2fa_event_last_digits"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+        # The admin's lists show local time in the locale's format: so does the title.
+        when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"{self.get_kind_display()} ({when})"
 
 
 class RecoveryCode(models.Model):

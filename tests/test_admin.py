@@ -58,10 +58,15 @@ def test_nothing_can_be_added_or_changed(admin_client, user, model):
 def test_reset_lost_phone_is_logged_and_notifies(admin_client, user, client):
     recovery.replace_codes(user, 10)
     phone = Phone.objects.get(user=user)
-    response = admin_client.post(
-        "/admin/sms2fa/phone/", {"action": "reset_phones", "_selected_action": [phone.pk]}
-    )
-    assert response.status_code == 302
+    selected = {"action": "reset_phones", "_selected_action": [phone.pk]}
+    # First an intermediate page, as Django's delete action shows: nothing is reset yet.
+    page = admin_client.post("/admin/sms2fa/phone/", selected)
+    assert page.status_code == 200
+    assert b"Reset the phone of this user?" in page.content
+    assert b"+63 ******4567" in page.content and b"9171234567" not in page.content
+    assert Phone.objects.filter(user=user).exists() and recovery.remaining(user.pk) == 10
+    response = admin_client.post("/admin/sms2fa/phone/", {**selected, "post": "yes"}, follow=True)
+    assert "Reset the phone of 1 user." in [str(m) for m in response.context["messages"]]
     assert not Phone.objects.filter(user=user).exists()
     assert recovery.remaining(user.pk) == 0
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.PHONE_RESET_BY_ADMIN)
@@ -80,11 +85,24 @@ def test_lift_lockout(admin_client, user, settings):
         other.post("/2fa/verify/", {"code": wrong_code(last_code())})
     assert locked_until(user.pk) is not None
     phone = Phone.objects.get(user=user)
-    admin_client.post(
-        "/admin/sms2fa/phone/", {"action": "lift_lockouts", "_selected_action": [phone.pk]}
+    response = admin_client.post(
+        "/admin/sms2fa/phone/", {"action": "lift_lockouts", "_selected_action": [phone.pk]},
+        follow=True, REMOTE_ADDR="192.0.2.7",
     )
     assert locked_until(user.pk) is None
-    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.UNLOCKED, user=user).exists()
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.UNLOCKED, user=user)
+    assert event.detail == "by admin root" and event.ip == "192.0.2.7"
+    assert [str(m) for m in response.context["messages"]] == ["Lifted the lockout of 1 user."]
+
+
+def test_lift_lockout_of_users_not_locked_says_so_and_logs_nothing(admin_client, user):
+    phone = Phone.objects.get(user=user)
+    response = admin_client.post(
+        "/admin/sms2fa/phone/", {"action": "lift_lockouts", "_selected_action": [phone.pk]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == ["1 selected user was not locked out."]
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.UNLOCKED).exists()
 
 
 @pytest.mark.parametrize("url", [
@@ -92,6 +110,9 @@ def test_lift_lockout(admin_client, user, settings):
     "/admin/sms2fa/phone/?user__password__startswith=md5",
     "/admin/sms2fa/challenge/?code_hash__startswith=%24argon2id",
     "/admin/sms2fa/challenge/?phone_key__startswith=a",
+    "/admin/sms2fa/challenge/?user__username__startswith=al",
+    "/admin/sms2fa/challenge/?user__password__startswith=md5",
+    "/admin/sms2fa/securityevent/?challenge__code_hash__startswith=%24",
 ])
 def test_changelist_urls_cannot_probe_numbers_or_hashes(admin_client, user, url):
     other = type(admin_client)()
@@ -100,5 +121,7 @@ def test_changelist_urls_cannot_probe_numbers_or_hashes(admin_client, user, url)
 
 
 def test_offered_filters_still_work(admin_client, user):
-    assert admin_client.get("/admin/sms2fa/challenge/?status__exact=pending").status_code == 200
+    assert admin_client.get("/admin/sms2fa/challenge/?state=pending").status_code == 200
+    assert admin_client.get("/admin/sms2fa/challenge/?state=expired").status_code == 200
+    assert admin_client.get(f"/admin/sms2fa/challenge/?user__id__exact={user.pk}").status_code == 200
     assert admin_client.get("/admin/sms2fa/securityevent/?kind__exact=code_sent").status_code == 200

@@ -35,6 +35,8 @@ def demo(tmp_path):
     log = tmp_path / "server.log"
     env = {**os.environ, "DEMO_DB": str(tmp_path / "demo.sqlite3"), "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # The example runs this checkout's package, not whichever one is installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     with open(log, "w") as out:
         server = subprocess.Popen(
             [sys.executable, "example_project/manage.py", "rundemo", f"127.0.0.1:{port}"],

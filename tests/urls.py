@@ -6,6 +6,8 @@ from django.views import View
 
 from django_sms2fa.decorators import StepUpRequiredMixin, step_up_required
 
+from . import user_admin  # noqa: F401  (the user admin with the 2FA section)
+
 
 def whoami(request):
     user = request.user

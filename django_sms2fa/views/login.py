@@ -148,6 +148,10 @@ class ResendView(PendingLoginView):
 @method_decorator(never_cache, name="dispatch")
 class CancelView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
+        pending = PendingLogin.load(request.session)
+        if pending is not None:
+            challenges.cancel(user_id=pending.user_id, purpose=challenges.LOGIN,
+                              nonce=pending.nonce)
         PendingLogin.clear(request.session)
         return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
 
