@@ -46,11 +46,11 @@ class Chart:
 
 
 def nice_top(value: int) -> int:
-    """The smallest of 1, 2, 5 × 10ⁿ at or above ``value`` (at least 4)."""
+    """The smallest of 1, 2, 5 × 10ⁿ at or above ``value`` (at least 10)."""
     top = 1
     while True:
         for step in (1, 2, 5):
-            if step * top >= max(value, 4):
+            if step * top >= max(value, 10):
                 return step * top
         top *= 10
 
