@@ -17,6 +17,7 @@ USE_I18N = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "bench.sites.admin_urls"
 STATIC_URL = "/static/"
+LOGIN_URL = "admin:login"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
