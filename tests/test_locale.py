@@ -24,10 +24,13 @@ from .conftest import last_code, password_step, step_up, wrong_code
 PACKAGE = Path(django_sms2fa.__file__).resolve().parent
 LOCALE = PACKAGE / "locale"
 LANGUAGES = ["en", "fil"]
+# The app's catalog, and the example project's for the demo site's own pages.
+EXAMPLE = Path(__file__).resolve().parents[1] / "example_project"
+CATALOGS = {"app": PACKAGE, "example": EXAMPLE}
 
 
-def po_path(language: str) -> Path:
-    return LOCALE / language / "LC_MESSAGES" / "django.po"
+def po_path(language: str, root: Path = PACKAGE) -> Path:
+    return root / "locale" / language / "LC_MESSAGES" / "django.po"
 
 
 def compile_po(po: Path, out: Path) -> gettext.GNUTranslations:
@@ -59,27 +62,32 @@ def untranslated(po: Path) -> list[str]:
     return found
 
 
-def test_every_string_has_a_filipino_translation():
-    assert untranslated(po_path("fil")) == []
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_every_string_has_a_filipino_translation(catalog):
+    assert untranslated(po_path("fil", CATALOGS[catalog])) == []
 
 
+@pytest.mark.parametrize("catalog", CATALOGS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_compiled_catalog_is_the_po_compiled(language, tmp_path):
-    fresh = compile_po(po_path(language), tmp_path / "django.mo")
-    with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as handle:
+def test_compiled_catalog_is_the_po_compiled(catalog, language, tmp_path):
+    root = CATALOGS[catalog]
+    fresh = compile_po(po_path(language, root), tmp_path / "django.mo")
+    with (root / "locale" / language / "LC_MESSAGES" / "django.mo").open("rb") as handle:
         shipped = gettext.GNUTranslations(handle)
     assert shipped._catalog == fresh._catalog
     assert shipped.plural(1) == fresh.plural(1) and shipped.plural(2) == fresh.plural(2)
 
 
-def test_makemessages_finds_no_string_missing_from_the_catalogs(tmp_path, monkeypatch):
-    copy = tmp_path / "django_sms2fa"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_makemessages_finds_no_string_missing_from_the_catalogs(catalog, tmp_path, monkeypatch):
+    copy = tmp_path / catalog
+    shutil.copytree(CATALOGS[catalog], copy,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.mo", "*.sqlite3"))
     monkeypatch.chdir(copy)
     call_command("makemessages", locale=LANGUAGES, verbosity=0, no_obsolete=True)
     for language in LANGUAGES:
         found = msgids(copy / "locale" / language / "LC_MESSAGES" / "django.po")
-        shipped = msgids(po_path(language))
+        shipped = msgids(po_path(language, CATALOGS[catalog]))
         # See docs/translations.md for the commands that bring a catalog up to date.
         assert found - shipped == set(), f"strings missing from the {language} catalog"
         assert shipped - found == set(), f"strings gone from the code, still in {language}"

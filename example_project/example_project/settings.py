@@ -68,6 +68,8 @@ TIME_ZONE = "Asia/Manila"
 # language form (i18n/setlang/) picks one.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fil", "Filipino")]
+# The demo site's own strings; django-sms2fa's come with the app.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
