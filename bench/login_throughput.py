@@ -256,6 +256,7 @@ def client_main(args: argparse.Namespace) -> None:
     def vu(index: int) -> None:
         http = requests.Session()
         http.trust_env = False
+        probing = args.probe > 0
         gateway = requests.Session()
         gateway.trust_env = False
         mine = list(range(index, args.users, args.clients))
@@ -334,11 +335,16 @@ def client_main(args: argparse.Namespace) -> None:
                  "floor": login_floor}[site]
         while True:
             start = time.monotonic()
-            if start >= end:
+            if (start >= end and not probing) or (probing and turn >= args.probe):
                 return
             i = mine[turn % len(mine)]
             turn += 1
             http.cookies.clear()  # every login starts a fresh Django session
+            if probing:  # each request of this login is recorded by bench/sites/probe.py
+                http.headers["X-Bench-Probe"] = str(turn)
+                if site != "plain":  # the measured window sent this phone SMS already
+                    seen[i] = gateway.get(f"{fake}/latest", params={"phone": phone(i).lstrip("+")},
+                                          timeout=10).json()["count"]
             error = ""
             try:
                 login(i)
@@ -357,6 +363,13 @@ def client_main(args: argparse.Namespace) -> None:
             with results_lock:
                 results.append((start, time.monotonic(), not error, error))
 
+    if args.probe:
+        # Probe logins: one at a time, after the measured window, users from the top.
+        warm_end, end = t0, float("inf")
+        vu(0)
+        json.dump({"probe_ok": all(r[2] for r in results),
+                   "errors": [r[3] for r in results if not r[2]]}, sys.stdout)
+        return
     threads = [threading.Thread(target=vu, args=(n,), daemon=True) for n in range(args.clients)]
     for thread in threads:
         thread.start()
@@ -382,6 +395,29 @@ def client_main(args: argparse.Namespace) -> None:
 
 _children: list[subprocess.Popen] = []
 _tempdirs: list[str] = []
+_databases: list[str] = []
+
+
+def _pg_admin(sql: str) -> None:
+    """Run one statement on the local PostgreSQL server's maintenance database."""
+    import psycopg
+
+    with psycopg.connect(host=HOST, port=5432, user="postgres", dbname="postgres",
+                         autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql)
+
+
+def create_database(name: str) -> None:
+    _databases.append(name)
+    _pg_admin(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    try:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        if name in _databases:
+            _databases.remove(name)
 
 
 def _cleanup(keep_tempdirs: bool = False) -> None:
@@ -401,6 +437,11 @@ def _cleanup(keep_tempdirs: bool = False) -> None:
                 proc.wait(timeout=5)
         if proc in _children:
             _children.remove(proc)
+    for name in list(_databases):
+        try:
+            drop_database(name)
+        except Exception as exc:  # the server went away: say so, never hide it
+            print(f"could not drop the benchmark database {name}: {exc}", file=sys.stderr)
     if keep_tempdirs:
         return
     for path in list(_tempdirs):
@@ -486,8 +527,16 @@ def run_site(name: str, args: argparse.Namespace, fake: FakeIPROG, password_hash
     site = SITES[name]
     tmp = tempfile.mkdtemp(prefix=f"sms2fa-bench-{name}-")
     _tempdirs.append(tmp)
+    probe_dir = os.path.join(tmp, "probe")
+    os.mkdir(probe_dir)
+    database = f"sms2fa_bench_{name}_{uuid.uuid4().hex[:12]}"
+    if args.db == "postgres":
+        create_database(database)
     env = clean_env({
         "DJANGO_SETTINGS_MODULE": site["settings"],
+        "BENCH_DB": args.db,
+        "BENCH_DB_NAME": database,
+        "BENCH_PROBE_DIR": probe_dir,
         "BENCH_DB_PATH": os.path.join(tmp, "db.sqlite3"),
         "BENCH_IPROG_BASE_URL": f"{fake.base}/api/v1",
         "BENCH_SECRET_KEY": SECRET_KEY,
@@ -556,6 +605,18 @@ def run_site(name: str, args: argparse.Namespace, fake: FakeIPROG, password_hash
     result["sms_rejected"] = fake.rejected
     result["seed_seconds"] = seed_seconds
 
+    # Probe logins, one at a time, after the measured window: what each request
+    # runs in SQL (bench/sites/probe.py records it inside the workers).
+    if args.probe_logins:
+        probe = subprocess.run(
+            [sys.executable, __file__, "_client", name, "--url", base, "--fake", fake.base,
+             "--users", str(args.users), "--clients", "1", "--probe", str(args.probe_logins)],
+            cwd=REPO, env=clean_env({}), capture_output=True, text=True, timeout=300,
+        )
+        if probe.returncode != 0 or not json.loads(probe.stdout)["probe_ok"]:
+            raise RuntimeError(f"probe logins of {name} failed:\n{probe.stdout}\n{probe.stderr}")
+        result["sql"] = read_probe(name, probe_dir)
+
     # Stop gunicorn now (profiles are written by the workers on exit).
     os.killpg(server.pid, signal.SIGTERM)
     try:
@@ -567,9 +628,52 @@ def run_site(name: str, args: argparse.Namespace, fake: FakeIPROG, password_hash
     server_log = tail(log, 40)
     if result["errors"] or "Traceback" in server_log or "Error" in server_log:
         result["server_log"] = server_log
+    if args.db == "postgres":
+        drop_database(database)
     shutil.rmtree(tmp, ignore_errors=True)
     _tempdirs.remove(tmp)
     return result
+
+
+#: The requests of one login, in order, per site.
+STEPS = {
+    "plain": ["GET login", "POST password", "GET home"],
+    "sms2fa": ["GET login", "POST password", "GET code page", "POST code", "GET home"],
+    "twofactor": ["GET login", "POST password", "POST code", "GET home"],
+    "floor": ["GET login", "POST password", "POST code", "GET home"],
+}
+_SESSION_OR_USER = re.compile(r'"(django_session|auth_user)"')
+
+
+def read_probe(name: str, probe_dir: str) -> dict:
+    """Per step of a login: SQL statements, those on django-sms2fa's tables, and
+    its write transactions; the median over the probe logins."""
+    records = []
+    for filename in os.listdir(probe_dir):
+        with open(os.path.join(probe_dir, filename)) as fh:
+            records += [json.loads(line) for line in fh]
+    logins: dict[str, list[dict]] = {}
+    for record in sorted(records, key=lambda r: r["at"]):
+        logins.setdefault(record["tag"], []).append(record)
+    steps = STEPS[name]
+    per_step: dict[str, dict[str, list[int]]] = {
+        step: {"statements": [], "ours": [], "our_writes": [], "beyond_session_user": []}
+        for step in steps}
+    for requests_ in logins.values():
+        if len(requests_) != len(steps):
+            raise RuntimeError(f"probe of {name}: {len(requests_)} requests in a login, "
+                               f"expected {len(steps)}")
+        for step, record in zip(steps, requests_):
+            statements = record["statements"]
+            ours = [s for s in statements if "sms2fa_" in s["sql"]]
+            write_txns = {s["txn"] for s in statements if s["write"].startswith("sms2fa_")}
+            beyond = [s for s in statements if not _SESSION_OR_USER.search(s["sql"])]
+            for key, value in (("statements", len(statements)), ("ours", len(ours)),
+                               ("our_writes", len(write_txns)),
+                               ("beyond_session_user", len(beyond))):
+                per_step[step][key].append(value)
+    return {step: {key: statistics.median(values) for key, values in figures.items()}
+            for step, figures in per_step.items()}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -693,6 +797,78 @@ def report_profile(name: str, profile_dir: str, logins: int) -> None:
               f"{where(filename, line, func)}")
 
 
+def report_sql(names: list[str], results: dict) -> None:
+    """Statements per request of a login (probe logins; median over them)."""
+    print("\nSQL per login (probe logins after the measured window, median; "
+          "statements / of them on sms2fa_ tables / sms2fa write transactions):")
+    for name in names:
+        sql = results[name].get("sql")
+        if not sql:
+            continue
+        total = sum(step["statements"] for step in sql.values())
+        cells = ", ".join(f"{step} {f['statements']:g}/{f['ours']:g}/{f['our_writes']:g}"
+                          for step, f in sql.items())
+        print(f"  {name:<10} {total:g} statements: {cells}")
+
+
+def _median_ratio(runs: dict, ours: str, theirs: str, key: str) -> tuple[float, list[float]]:
+    paired = [a[key] / b[key] for a, b in zip(runs[ours], runs[theirs]) if b[key]]
+    return (statistics.median(paired) if paired else float("nan")), paired
+
+
+def report_targets(names: list[str], runs: dict, results: dict,
+                   args: argparse.Namespace) -> None:
+    """Issue 9's targets, each with its figure and whether it holds."""
+    if "sms2fa" not in names:
+        return
+    rows: list[tuple[str, str, bool]] = []
+
+    def target(what: str, figure: str, held: bool) -> None:
+        rows.append((what, figure, held))
+
+    def rounds(values: list[float]) -> str:
+        return ", ".join(f"{v:.2f}" for v in values)
+
+    if args.fast_hasher:
+        if "twofactor" in names:
+            ratio, paired = _median_ratio(runs, "sms2fa", "twofactor", "rate")
+            target(">= 1.15x django-two-factor-auth (logins/s, median of per-round ratios)",
+                   f"{ratio:.2f}x (rounds {rounds(paired)})", ratio >= 1.15)
+        if "floor" in names:
+            ratio, paired = _median_ratio(runs, "sms2fa", "floor", "rate")
+            target(">= 0.70x the floor (logins/s, median of per-round ratios)",
+                   f"{ratio:.2f}x (rounds {rounds(paired)})", ratio >= 0.70)
+    elif "floor" in names:
+        ratio, paired = _median_ratio(runs, "sms2fa", "floor", "rate")
+        target(">= 0.95x the floor with the default hasher (median of per-round ratios)",
+               f"{ratio:.2f}x (rounds {rounds(paired)})", ratio >= 0.95)
+    if "floor" in names:
+        ratio, paired = _median_ratio(runs, "sms2fa", "floor", "server_cpu_per_login_ms")
+        target("server CPU per login <= 1.6x the floor's (median of per-round ratios)",
+               f"{ratio:.2f}x (rounds {rounds(paired)})", ratio <= 1.6)
+    sql = results["sms2fa"].get("sql")
+    if sql:
+        total = sum(step["statements"] for step in sql.values())
+        target("SQL statements per full login <= 24", f"{total:g}", total <= 24)
+        floor_sql = results.get("floor", {}).get("sql")
+        if floor_sql:
+            ours, floor = sql["POST code"]["statements"], floor_sql["POST code"]["statements"]
+            target("code POST: at most 4 statements more than the floor's",
+                   f"{ours:g} against {floor:g} (+{ours - floor:g})", ours - floor <= 4)
+        page = sql["GET code page"]
+        target("GET of the code page: no query beyond the session and the user",
+               f"{page['beyond_session_user']:g} other statement(s), {page['ours']:g} on sms2fa_"
+               " tables", page["beyond_session_user"] == 0 and page["ours"] == 0)
+        for step in ("POST password", "POST code"):
+            writes = sql[step]["our_writes"]
+            target(f"{step}: at most one write transaction of django-sms2fa",
+                   f"{writes:g}", writes <= 1)
+    print(f"\nTargets of issue 9 ({args.db}"
+          + (", --fast-hasher" if args.fast_hasher else ", default hasher") + "):")
+    for what, figure, held in rows:
+        print(f"  [{'HOLDS' if held else 'MISSED'}] {what}: {figure}")
+
+
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=15.0,
@@ -710,6 +886,11 @@ def run(argv: list[str] | None = None) -> int:
                         help="argon2 hash_code/check_code calls to time (default 200)")
     parser.add_argument("--fast-hasher", action="store_true",
                         help="DIAGNOSTIC: MD5 password hasher instead of Django's default PBKDF2")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                        help="a fresh SQLite file per run (default), or a fresh database on the"
+                        " local PostgreSQL server (127.0.0.1:5432, user postgres), dropped after")
+    parser.add_argument("--probe-logins", type=int, default=5,
+                        help="logins after each measured window whose SQL is recorded (default 5)")
     parser.add_argument("--profile", action="store_true",
                         help="also cProfile the gunicorn workers and print where the time goes")
     args = parser.parse_args(argv)
@@ -753,7 +934,9 @@ def run(argv: list[str] | None = None) -> int:
           f"{hashing['check_wrong'] * 1000:.2f} ms)")
     # The same users (names, password hash) in every site's database.
     password_hash = make_password(PASSWORD)
-    print(f"Each site: gunicorn, 2 sync workers, fresh SQLite (WAL) file, LocMemCache, "
+    database = ("fresh PostgreSQL database (local server)" if args.db == "postgres"
+                else "fresh SQLite (WAL) file")
+    print(f"Each site: gunicorn, 2 sync workers, {database}, LocMemCache, "
           f"{args.users} users; load client: {args.clients} threads in a separate process, "
           f"{args.warmup:g} s warm-up + {args.duration:g} s measured; {args.rounds} round(s).\n")
 
@@ -836,8 +1019,12 @@ def run(argv: list[str] | None = None) -> int:
         print("floor = the least any SMS second step costs on this stack (bench/sites/"
               "floor_urls.py:\ncode kept in the session, one gateway call, no hashing, limits or"
               " log): not a product.")
-        print("Caveats: SQLite instead of PostgreSQL, LocMemCache (per worker) instead of"
-              " Redis;\nthe load client shares the same CPUs as the server.")
+        print("Caveats: LocMemCache (per worker) instead of Redis;"
+              + (" SQLite instead of PostgreSQL;" if args.db == "sqlite" else "")
+              + "\nthe load client shares the same CPUs as the server.")
+        if args.probe_logins:
+            report_sql(names, results)
+        report_targets(names, runs, results, args)
         busiest = max(run["foreign_cores"] for name in names for run in runs[name])
         if busiest > 0.1:
             print(f"\nWARNING: processes outside the benchmark used up to {busiest:.2f} CPUs during"
@@ -882,6 +1069,7 @@ def _child_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--warmup", type=float, default=0)
     parser.add_argument("--duration", type=float, default=0)
+    parser.add_argument("--probe", type=int, default=0)
     return parser.parse_args(argv)
 
 

@@ -1,9 +1,10 @@
-"""Settings shared by all three benchmark sites.
+"""Settings shared by all four benchmark sites.
 
 Production-ish: DEBUG off, Django's default (PBKDF2) password hasher, database
-sessions, the default middleware of ``startproject``. Deliberate deviations,
-the same for every site: SQLite (one fresh file per run, with the WAL/IMMEDIATE
-options Django 5.1+ documents for concurrent use) instead of PostgreSQL, a
+sessions, the default middleware of ``startproject``. The database is a fresh
+SQLite file per run (with the WAL/IMMEDIATE options Django 5.1+ documents for
+concurrent use) or, with ``--db postgres``, a fresh database on the local
+PostgreSQL server. Deliberate deviations, the same for every site: a
 per-process LocMemCache instead of Redis/Memcached, and plain HTTP on 127.0.0.1
 (so no HTTPS-only cookie settings).
 """
@@ -34,6 +35,8 @@ BASE_APPS = [
 ]
 
 MIDDLEWARE_BEFORE_AUTH = [
+    # Inert unless the script's probe logins ask for it (see probe.py).
+    "bench.sites.probe.SQLProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,23 +63,36 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("BENCH_DB_PATH", os.path.join(BASE_DIR, "unset.sqlite3")),
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": (
-                "PRAGMA journal_mode=WAL;"
-                "PRAGMA synchronous=NORMAL;"
-                "PRAGMA mmap_size=134217728;"
-                "PRAGMA journal_size_limit=27103364;"
-                "PRAGMA cache_size=2000;"
-            ),
-        },
+if os.environ.get("BENCH_DB") == "postgres":
+    # The local server (trust auth); the script creates a fresh database per run
+    # and drops it afterwards.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ["BENCH_DB_NAME"],
+            "USER": "postgres",
+            "HOST": "127.0.0.1",
+            "PORT": "5432",
+        }
     }
-}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("BENCH_DB_PATH", os.path.join(BASE_DIR, "unset.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA mmap_size=134217728;"
+                    "PRAGMA journal_size_limit=27103364;"
+                    "PRAGMA cache_size=2000;"
+                ),
+            },
+        }
+    }
 # Persistent connections, as a production site would configure them.
 CONN_MAX_AGE = 600
 DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
