@@ -663,7 +663,7 @@ def read_probe(name: str, probe_dir: str) -> dict:
         if len(requests_) != len(steps):
             raise RuntimeError(f"probe of {name}: {len(requests_)} requests in a login, "
                                f"expected {len(steps)}")
-        for step, record in zip(steps, requests_):
+        for step, record in zip(steps, requests_, strict=True):
             statements = record["statements"]
             ours = [s for s in statements if "sms2fa_" in s["sql"]]
             write_txns = {s["txn"] for s in statements if s["write"].startswith("sms2fa_")}
@@ -812,7 +812,7 @@ def report_sql(names: list[str], results: dict) -> None:
 
 
 def _median_ratio(runs: dict, ours: str, theirs: str, key: str) -> tuple[float, list[float]]:
-    paired = [a[key] / b[key] for a, b in zip(runs[ours], runs[theirs]) if b[key]]
+    paired = [a[key] / b[key] for a, b in zip(runs[ours], runs[theirs], strict=True) if b[key]]
     return (statistics.median(paired) if paired else float("nan")), paired
 
 

@@ -1,10 +1,16 @@
 """Issue and verify challenges: the only code that changes a challenge's state.
 
+A challenge row is the log of its code: when it was sent, what the gateway
+answered, each attempt and when it was verified. Only what is exceptional
+(wrong codes, lockouts, refusals, gateway failures) gets a security event too.
+
 Verification never reads, compares and saves in Python. The code is hashed
 first; then one conditional UPDATE (``pending``, not expired, ``attempts <
-max_attempts``) claims the attempt and records its result at once, in the
-transaction that holds the user's lockout gate. Parallel requests can neither
-exceed the attempt limit nor use a code twice, on PostgreSQL and SQLite alike.
+max_attempts``, and for a right code: no lockout holds) claims the attempt and
+records its result at once. A wrong code is claimed in the transaction that
+holds the user's lockout gate, where it counts towards the lockout. Parallel
+requests can neither exceed the attempt limit nor use a code twice, on
+PostgreSQL and SQLite alike.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from . import breaker, clock, events, language, signals
+from . import breaker, clock, events, language, quota, signals
 from .codes import check_code, generate_code, hash_code
 from .conf import app_settings
 from .exceptions import (
@@ -33,8 +39,9 @@ from .exceptions import (
     SendRefused,
 )
 from .limits import client_ip
-from .lockout import Failure, announce, locked_until, record_failure, take_gate
+from .lockout import Failure, announce, locked_until, lockout_end, record_failure, take_gate
 from .models import Challenge, Phone, SecurityEvent
+from .notices import site_domain
 from .phones import mask, phone_key
 from .quota import check_region, reserve_send
 from .senders import SMS, GeneratedCode, SendResult, get_sender
@@ -77,7 +84,13 @@ def session_ref(nonce: str) -> str:
 
 
 def confirmed_phone(user_id: Any) -> Phone | None:
-    return Phone.objects.filter(user_id=user_id, confirmed=True).first()
+    """The user's confirmed phone, read with the user's lockout
+    (``user_locked_until``), so a send needs no query of its own for it."""
+    return (
+        Phone.objects.filter(user_id=user_id, confirmed=True)
+        .annotate(user_locked_until=lockout_end(user_id, clock.now()))
+        .first()
+    )
 
 
 def issue(
@@ -151,7 +164,8 @@ def _issue(
         # The time of the send is read once the gates are held, so that every
         # window reserve_send measures ends at this send.
         challenge.created_at = reserve_send(
-            challenge.phone_key, to_confirmed=to_confirmed, purpose=purpose
+            challenge.phone_key, user_id=getattr(user, "pk", user), to_confirmed=to_confirmed,
+            purpose=purpose,
         )
         challenge.expires_at = challenge.created_at + timedelta(seconds=app_settings.CODE_LIFETIME)
         if supersede:
@@ -203,6 +217,8 @@ def _deliver(
             detail=challenge.gateway_error,
         )
         signals.code_send_failed.send(Challenge, challenge=challenge, error=error, request=request)
+        if error.may_have_been_sent:
+            quota.sent(challenge)
         return error
     breaker.record(None)
     if isinstance(result, GeneratedCode) and result.code:
@@ -211,21 +227,15 @@ def _deliver(
         Challenge.objects.filter(pk=challenge.pk).update(code_hash=challenge.code_hash)
     challenge.delivery = Challenge.Delivery.SENT
     challenge.gateway_message_id = result.message_id[:64]
-    with transaction.atomic():
-        Challenge.objects.filter(pk=challenge.pk).update(
-            delivery=challenge.delivery, gateway_message_id=challenge.gateway_message_id
-        )
-        event = events.write(SecurityEvent.Kind.CODE_SENT, challenge=challenge, request=request)
-    events.publish(event, request)
+    # The row was committed before the gateway call, so that an SMS that may
+    # have gone out always counts; the answer is this one short UPDATE. The
+    # challenge is the log entry of the send: no separate event.
+    Challenge.objects.filter(pk=challenge.pk).update(
+        delivery=challenge.delivery, gateway_message_id=challenge.gateway_message_id
+    )
     signals.code_sent.send(Challenge, challenge=challenge, request=request)
+    quota.sent(challenge)
     return None
-
-
-def site_domain(request: HttpRequest | None) -> str:
-    """``SMS2FA_DOMAIN``, or the request's host (validated by ``ALLOWED_HOSTS``)."""
-    if app_settings.DOMAIN:
-        return app_settings.DOMAIN
-    return request.get_host().rsplit(":", 1)[0] if request is not None else ""
 
 
 @sensitive_variables("code")
@@ -245,9 +255,13 @@ def current(challenge_id: str, *, user_id: Any, purpose: str, nonce: str) -> Cha
         uuid.UUID(challenge_id)
     except (TypeError, ValueError):
         return None
-    return Challenge.objects.filter(
-        pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
-    ).first()
+    return (
+        Challenge.objects.filter(
+            pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
+        )
+        .annotate(user_locked_until=lockout_end(user_id, clock.now()))
+        .first()
+    )
 
 
 def cancel(*, user_id: Any, purpose: str, nonce: str) -> int:
@@ -262,9 +276,13 @@ def cancel(*, user_id: Any, purpose: str, nonce: str) -> int:
 def state(challenge: Challenge | None, user_id: Any = None) -> Verification | None:
     """Why ``challenge`` cannot take a code now, or None if it can (no hashing).
 
-    Without a challenge, ``user_id`` still tells a locked-out user apart.
+    Without a challenge, ``user_id`` still tells a locked-out user apart. A
+    challenge from ``current`` brings its user's lockout along.
     """
-    until = locked_until(challenge.user_id if challenge is not None else user_id)
+    if challenge is not None and hasattr(challenge, "user_locked_until"):
+        until = challenge.user_locked_until
+    else:
+        until = locked_until(challenge.user_id if challenge is not None else user_id)
     if until is not None:
         return Verification(Outcome.LOCKED, challenge, locked_until=until)
     if challenge is None:
@@ -291,12 +309,13 @@ def verify(
     """Check ``code`` (already normalised) against ``challenge``, using one attempt.
 
     ``state_checked`` says the caller has just had None from ``state(challenge)``.
-    The code is hashed first, outside any transaction; then one transaction
-    holds the user's gate, claims the attempt with a conditional UPDATE that
-    also records the result, and writes the log entry and any lockout. An
-    attempt that finds the challenge used up or the user locked out there is
-    refused whatever the code was, so parallel requests can neither exceed the
-    limits nor use a code twice.
+    The code is hashed first, outside any transaction; then a conditional
+    UPDATE claims the attempt and records its result. A right code's UPDATE
+    also requires that no lockout holds; a wrong code is claimed under the
+    user's gate, with its log entry and any lockout it earns. An attempt that
+    finds the challenge used up or the user locked out is refused whatever the
+    code was, so parallel requests can neither exceed the limits nor use a
+    code twice.
     """
     if not state_checked:
         refused = state(challenge)
@@ -305,59 +324,80 @@ def verify(
     if challenge is None:  # state() says so too; kept for a caller that skipped it
         return Verification(Outcome.NOT_FOUND)
     ok = check_code(challenge.code_hash, code, challenge.binding)
-    failure = None
-    with transaction.atomic():
-        gate = take_gate(challenge.user_id) if challenge.user_id is not None else None
-        until = gate.locked_until if gate is not None else None
-        if until is not None:
-            return Verification(Outcome.LOCKED, challenge, locked_until=until)
-        # Read once the gate is held: a code is never taken after it expired.
-        now = clock.now()
-        live = Challenge.objects.filter(
-            pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now,
-            attempts__lt=F("max_attempts"),
-        )
-        if ok:
-            claimed = live.update(attempts=F("attempts") + 1, status=Challenge.Status.VERIFIED,
-                                  verified_at=now)
-        else:
-            claimed = live.update(
-                attempts=F("attempts") + 1,
-                failures=F("failures") + 1,
-                status=Case(
-                    When(attempts__gte=F("max_attempts") - 1, then=Value(Challenge.Status.FAILED)),
-                    default=Value(Challenge.Status.PENDING),
-                ),
-            )
-        if claimed and ok:
-            event = events.write(SecurityEvent.Kind.VERIFIED, challenge=challenge, request=request)
-            if challenge.user_id is not None:
-                used: dict[str, Any] = {"last_used_at": now}
-                if request is not None:  # the user's own sign-in: keep their language
-                    used["language"] = language.of_request()
-                Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(**used)
-        elif claimed:
-            challenge.refresh_from_db(fields=["attempts", "failures", "status"])
-            detail = f"{max(0, challenge.max_attempts - challenge.attempts)} attempt(s) left"
-            if gate is None:  # a number that belongs to nobody: no lockout to count
-                failure = Failure(events.write(SecurityEvent.Kind.WRONG_CODE,
-                                               challenge=challenge, request=request,
-                                               detail=detail))
-            else:
-                failure = record_failure(gate, SecurityEvent.Kind.WRONG_CODE,
-                                         challenge=challenge, request=request, detail=detail)
+    failure: Failure | None = None
+    now = clock.now()
+    live = Challenge.objects.filter(
+        pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now,
+        attempts__lt=F("max_attempts"),
+    )
+    if ok:
+        claimed = _claim_right_code(challenge, live, now, request)
+    else:
+        claim, failure = _claim_wrong_code(challenge, live, request)
+        if isinstance(claim, Verification):
+            return claim
+        claimed = claim
     if not claimed:
-        # Used, expired or out of attempts meanwhile: this attempt did not count,
-        # and the answer must not depend on whether its code was right.
+        # Used, expired, out of attempts or locked out meanwhile: this attempt did
+        # not count, and the answer must not depend on whether its code was right.
+        challenge.__dict__.pop("user_locked_until", None)
         challenge.refresh_from_db()
         return state(challenge) or Verification(Outcome.EXHAUSTED, challenge)
     if ok:
         challenge.attempts += 1
         challenge.status, challenge.verified_at = Challenge.Status.VERIFIED, now
-        events.publish(event, request)
         signals.code_verified.send(Challenge, challenge=challenge, request=request)
         return Verification(Outcome.VERIFIED, challenge)
     return _wrong_code(challenge, cast(Failure, failure), request)
+
+
+def _claim_right_code(
+    challenge: Challenge, live: Any, now: datetime, request: HttpRequest | None
+) -> int:
+    """Claim the attempt of a right code, unless a lockout holds: one UPDATE that
+    is the log entry of the verification too, then the phone's last use, in one
+    transaction. No gate: a right code changes no failure count, and the
+    lockout is part of the UPDATE's condition."""
+    if challenge.user_id is not None:
+        live = live.annotate(lock=lockout_end(challenge.user_id, now)).filter(lock__isnull=True)
+    with transaction.atomic():
+        claimed = live.update(attempts=F("attempts") + 1, status=Challenge.Status.VERIFIED,
+                              verified_at=now)
+        if claimed and challenge.user_id is not None:
+            used: dict[str, Any] = {"last_used_at": now}
+            if request is not None:  # the user's own sign-in: keep their language
+                used["language"] = language.of_request()
+            Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(**used)
+    return claimed
+
+
+def _claim_wrong_code(
+    challenge: Challenge, live: Any, request: HttpRequest | None
+) -> tuple[int | Verification, Failure | None]:
+    """Claim the attempt of a wrong code under the user's gate, where it counts
+    towards the lockout (and writes the lockout it earns)."""
+    with transaction.atomic():
+        gate = take_gate(challenge.user_id) if challenge.user_id is not None else None
+        if gate is not None and gate.locked_until is not None:
+            return Verification(Outcome.LOCKED, challenge, locked_until=gate.locked_until), None
+        claimed = live.update(
+            attempts=F("attempts") + 1,
+            failures=F("failures") + 1,
+            status=Case(
+                When(attempts__gte=F("max_attempts") - 1, then=Value(Challenge.Status.FAILED)),
+                default=Value(Challenge.Status.PENDING),
+            ),
+        )
+        if not claimed:
+            return 0, None
+        challenge.refresh_from_db(fields=["attempts", "failures", "status"])
+        detail = f"{max(0, challenge.max_attempts - challenge.attempts)} attempt(s) left"
+        if gate is None:  # a number that belongs to nobody: no lockout to count
+            return claimed, Failure(events.write(SecurityEvent.Kind.WRONG_CODE,
+                                                 challenge=challenge, request=request,
+                                                 detail=detail))
+        return claimed, record_failure(gate, SecurityEvent.Kind.WRONG_CODE,
+                                       challenge=challenge, request=request, detail=detail)
 
 
 def _wrong_code(

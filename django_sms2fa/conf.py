@@ -49,9 +49,21 @@ class AppSettings:
     ENROLL_RATE_PHONE = Setting(
         "3/h", "Sends per number not yet confirmed (enrollment, sign-up checks), in the database."
     )
-    DAILY_SMS_BUDGET = Setting(1000, "SMS the whole site may send per day; None for no cap.")
+    DAILY_SMS_BUDGET = Setting(
+        1000,
+        "SMS the site expects per day: codes to unconfirmed numbers stop there; codes to "
+        "confirmed phones raise alerts at 50 %, 100 %, 200 % ... unless DAILY_BUDGET_HARD_CAP.",
+    )
+    DAILY_BUDGET_HARD_CAP = Setting(
+        False, "Also refuse codes to confirmed phones once DAILY_SMS_BUDGET is spent."
+    )
     DAILY_UNCONFIRMED_BUDGET = Setting(
-        200, "Of those, SMS to numbers not yet confirmed; None for no separate cap."
+        200, "Hard cap on codes per day to numbers nobody has confirmed; None for none."
+    )
+    DAILY_LIMIT_PHONE = Setting(20, "Codes one phone may receive in 24 h, all purposes.")
+    DAILY_LIMIT_USER = Setting(20, "Codes one user may receive in 24 h, all purposes and numbers.")
+    UNVERIFIED_ALERT = Setting(
+        (50, 3600), "(count, seconds): alert when this many codes sent end unverified."
     )
     DOMAIN = Setting("", "Domain for the SMS text and its WebOTP line; empty: the request's host.")
     TRUSTED_PROXY_COUNT = Setting(0, "Proxies in front of Django that append X-Forwarded-For.")

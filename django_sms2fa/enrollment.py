@@ -3,24 +3,18 @@ outside the support command."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import phonenumbers
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from . import clock, events, language, phone_mail, signals
 from .conf import app_settings
-from .exceptions import SendError
 from .models import Challenge, Phone, RecoveryCode, SecurityEvent
-from .phones import InvalidPhoneNumber, mask, parse_phone, phone_key
-from .quota import check_region, take_budget
-from .senders import SMS, get_sender
-
-logger = logging.getLogger(__name__)
+from .notices import notify
+from .phones import InvalidPhoneNumber, parse_phone, phone_key
 
 _MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
@@ -117,36 +111,3 @@ def void_codes(user: Any, keep: str | None = None) -> None:
     if keep is not None:
         pending = pending.exclude(phone_key=phone_key(keep))
     pending.update(status=Challenge.Status.CANCELLED)
-
-
-def notify(
-    old: Phone, request: HttpRequest | None, *, new: Phone | None = None, by_support: bool = False
-) -> None:
-    """Tell the holder of ``old`` that it no longer guards the account (it was
-    removed, or replaced by ``new``), in the language kept on it. Best effort."""
-    from .challenges import site_domain
-
-    with language.for_phone(old):
-        if new is None:
-            change = pgettext("the phone number was ...", "removed")
-        elif by_support:
-            change = _("changed to %(phone)s by support") % {"phone": new.masked}
-        else:
-            change = _("changed to %(phone)s") % {"phone": new.masked}
-        body = app_settings.NOTICE_TEMPLATE.format(
-            site_name=app_settings.SITE_NAME or site_domain(request), change=change
-        )
-    send_notice(old.number, body)
-
-
-def send_notice(number: str, body: str) -> None:
-    """Send an SMS that carries no code, within the allowed regions and the daily
-    budget. Best effort: a failure is logged, never raised, because the action it
-    reports is done."""
-    try:
-        check_region(number)
-        with transaction.atomic():
-            take_budget()
-        get_sender().send(SMS(to=number, body=body))
-    except SendError as error:
-        logger.warning("sms2fa: notice to %s not sent: %s", mask(number), error.detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+from datetime import datetime, timezone
 from typing import Any
 
 from django.contrib import auth
@@ -58,7 +59,8 @@ def send_login_code(
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
-    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True)
+    return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True,
+                 read_with=phone)
 
 
 def start_code_step(
@@ -123,6 +125,14 @@ def check_login_code(
 
     In order: rate limit, challenge state, input format, and only then argon2.
     """
+    result = _check_login_code(request, pending, user, raw_code)
+    _remember_outcome(request, pending, result)
+    return result
+
+
+def _check_login_code(
+    request: HttpRequest, pending: PendingLogin, user: Any, raw_code: str
+) -> Verification:
     if login_verify_limited(request, pending, user):
         return Verification(Outcome.RATE_LIMITED)
     challenge = pending_challenge(pending)
@@ -165,9 +175,16 @@ def _send(
     purpose: str,
     phone: Phone | None = None,
     to_confirmed: bool | None = None,
+    read_with: Phone | None = None,
 ) -> SendError | None:
-    until = locked_until(user.pk)
+    # ``confirmed_phone`` reads the user's lockout with the phone: no query here.
+    if read_with is not None and hasattr(read_with, "user_locked_until"):
+        until = read_with.user_locked_until
+    else:
+        until = locked_until(user.pk)
     if until is not None:
+        pending.locked_until = until.timestamp()
+        pending.save(request.session)
         return LockedOut(until)
     try:
         if send_limited(request, pending.user_id):
@@ -183,12 +200,41 @@ def _send(
         pending.save(request.session)
         return refusal
     pending.challenge_id = str(challenge.pk)
-    pending.notice = ""
+    pending.notice, pending.ended, pending.locked_until = "", "", 0.0
+    pending.phone_masked, pending.delivery = challenge.phone_masked, challenge.delivery
+    pending.expires_at = challenge.expires_at.timestamp()
     if error is None or error.may_have_been_sent:
         # Only a code that may be on its way starts the resend cooldown.
         pending.last_sent_at = clock.now().timestamp()
     pending.save(request.session)
     return error
+
+
+def known_state(pending: PendingLogin) -> Verification | None:
+    """Why the pending login's code cannot be entered, as far as this session
+    knows (no query: the code page renders from it), or None. A code check
+    always asks the database."""
+    if pending.locked_until > clock.now().timestamp():
+        until = datetime.fromtimestamp(pending.locked_until, tz=timezone.utc)
+        return Verification(Outcome.LOCKED, locked_until=until)
+    if not pending.challenge_id:
+        return Verification(Outcome.NOT_FOUND)
+    if pending.ended:
+        return Verification(Outcome(pending.ended))
+    if clock.now().timestamp() >= pending.expires_at:
+        return Verification(Outcome.EXPIRED)
+    return None
+
+
+def _remember_outcome(request: HttpRequest, pending: PendingLogin, result: Verification) -> None:
+    """Keep what a code check learnt for the code page (see ``known_state``)."""
+    if result.outcome is Outcome.LOCKED and result.locked_until is not None:
+        pending.locked_until = result.locked_until.timestamp()
+    elif result.outcome in (Outcome.USED, Outcome.EXHAUSTED, Outcome.EXPIRED, Outcome.NOT_FOUND):
+        pending.ended = result.outcome.value
+    else:
+        return
+    pending.save(request.session)
 
 
 def pending_challenge(pending: PendingLogin) -> Challenge | None:

@@ -6,17 +6,20 @@ lockout: there is no time window for a patient attacker to wait out. Reaching
 doubled for each earlier lockout in the past day (at most a day). An attempt
 counts, and the lockout it earns is written, in the transaction that claims it,
 under the user's gate row: the count is exact across processes and hosts, and
-survives any cache flush.
+survives any cache flush. A correct code takes no gate: its claim refuses
+itself, in the same UPDATE, while a lockout holds (``lockout_end``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import DateTimeField, Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -25,13 +28,15 @@ from django.utils.translation import gettext as _
 from . import clock, events, gates, language, mail, signals
 from .conf import app_settings
 from .models import Challenge, Phone, SecurityEvent
+from .notices import send_notice
 
 FAILURE_KINDS = (SecurityEvent.Kind.WRONG_CODE, SecurityEvent.Kind.WRONG_RECOVERY_CODE)
 
 
-#: Entries after which failures count afresh.
+#: Log entries after which failures count afresh; a verified code (the
+#: challenge's ``verified_at``) is the other.
 ANCHOR_KINDS = (
-    SecurityEvent.Kind.VERIFIED,
+    SecurityEvent.Kind.VERIFIED,  # by earlier versions; a verified code is its challenge now
     SecurityEvent.Kind.RECOVERY_CODE_USED,
     SecurityEvent.Kind.UNLOCKED,
     SecurityEvent.Kind.LOCKED_OUT,
@@ -39,27 +44,62 @@ ANCHOR_KINDS = (
 MAX_LOCKOUT = timedelta(days=1)
 
 
-def _anchor(user_id: Any) -> Mapping[str, Any] | None:
+def _holding(user_ref: Any, now: datetime) -> QuerySet:
+    """Lockouts of the user ``user_ref`` (an id or an ``OuterRef``) that last past
+    ``now`` and that no admin lifted since."""
+    lifted = SecurityEvent.objects.filter(
+        user_id=OuterRef("user_id"), kind=SecurityEvent.Kind.UNLOCKED,
+        created_at__gte=OuterRef("created_at"),
+    )
     return (
-        SecurityEvent.objects.filter(user_id=user_id, kind__in=ANCHOR_KINDS)
-        .order_by("-created_at", "-pk")
-        .values("kind", "created_at", "until")
-        .first()
+        SecurityEvent.objects.filter(user_id=user_ref, kind=SecurityEvent.Kind.LOCKED_OUT,
+                                     until__gt=now)
+        .exclude(Exists(lifted)).order_by("-until").values("until")
     )
 
 
-def _locked(anchor: Mapping[str, Any] | None) -> datetime | None:
-    if anchor is None or anchor["kind"] != SecurityEvent.Kind.LOCKED_OUT:
-        return None
-    until = anchor["until"]
-    return until if until is not None and until > clock.now() else None
+def lockout_end(user_id: Any, now: datetime) -> RawSQL:
+    """SQL for when the user's lockout ends (NULL if none holds at ``now``): one
+    expression, so that a page or a code check reads the lockout inside the
+    query it runs anyway, instead of in a query of its own. The same rule as
+    ``locked_until``, written out because it runs on every login: building it
+    with the ORM cost more CPU than the query itself."""
+    quote = connection.ops.quote_name
+    table = quote(SecurityEvent._meta.db_table)
+    until, user, kind, created = (quote(name) for name in ("until", "user_id", "kind",
+                                                            "created_at"))
+    # Only our own quoted table and column names are formatted in; every value
+    # is a bound parameter.
+    sql = (
+        f"SELECT lo.{until} FROM {table} lo WHERE lo.{user} = %s AND lo.{kind} = %s"  # noqa: S608
+        f" AND lo.{until} > %s AND NOT EXISTS (SELECT 1 FROM {table} ul"
+        f" WHERE ul.{user} = lo.{user} AND ul.{kind} = %s AND ul.{created} >= lo.{created})"
+        f" ORDER BY lo.{until} DESC LIMIT 1"
+    )
+    params = (user_id, SecurityEvent.Kind.LOCKED_OUT,
+              connection.ops.adapt_datetimefield_value(now), SecurityEvent.Kind.UNLOCKED)
+    return RawSQL(sql, params, output_field=DateTimeField())  # noqa: S611
 
 
 def locked_until(user_id: Any) -> datetime | None:
     """When the user's lockout ends, or None if they are not locked out."""
     if user_id is None:
         return None
-    return _locked(_anchor(user_id))
+    held = _holding(user_id, clock.now()).first()
+    return held["until"] if held is not None else None
+
+
+def _anchor(user_id: Any) -> datetime | None:
+    """Since when failures count: the latest success, unlock or lockout."""
+    event = (
+        SecurityEvent.objects.filter(user_id=user_id, kind__in=ANCHOR_KINDS)
+        .order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    verified = (
+        Challenge.objects.filter(user_id=user_id, status=Challenge.Status.VERIFIED)
+        .order_by("-verified_at").values_list("verified_at", flat=True).first()
+    )
+    return max((t for t in (event, verified) if t is not None), default=None)
 
 
 def _lockout_length(user_id: Any) -> timedelta:
@@ -76,17 +116,15 @@ class Gate:
     state read under it: no other attempt of this user can count meanwhile."""
 
     user_id: Any
-    anchor: Mapping[str, Any] | None
-
-    @property
-    def locked_until(self) -> datetime | None:
-        return _locked(self.anchor)
+    locked_until: datetime | None
+    anchor: datetime | None
 
 
 def take_gate(user_id: Any) -> Gate:
-    """Hold ``user_id``'s gate row; call inside the transaction that claims the attempt."""
+    """Hold ``user_id``'s gate row; call inside the transaction that claims a
+    failed attempt."""
     gates.lock(f"user:{user_id}", clock.now())
-    return Gate(user_id, _anchor(user_id))
+    return Gate(user_id, locked_until(user_id), _anchor(user_id))
 
 
 @dataclass(frozen=True)
@@ -118,7 +156,7 @@ def record_failure(
     """
     failures = SecurityEvent.objects.filter(user_id=gate.user_id, kind__in=FAILURE_KINDS)
     if gate.anchor is not None:
-        failures = failures.filter(created_at__gt=gate.anchor["created_at"])
+        failures = failures.filter(created_at__gt=gate.anchor)
     count = failures.count() + 1
     event = events.write(kind, user=gate.user_id, challenge=challenge, request=request,
                          detail=detail)
@@ -154,8 +192,6 @@ def unlock(user: Any, *, actor: str, request: HttpRequest | None = None) -> None
 def notify_locked_out(user: Any, until: datetime) -> None:
     """Tell the user, in their language: someone who knows their password may be
     trying codes. By e-mail, else by SMS to their confirmed phone."""
-    from .enrollment import send_notice  # enrollment imports this module
-
     if mail.send_to_user(user, "locked_out", {"until": until}):
         return
     phone = Phone.objects.filter(user=user, confirmed=True).first()

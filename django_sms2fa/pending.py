@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -46,6 +47,15 @@ class PendingLogin:
     #: Why the last send was refused (a limit, the budget, the gateway paused),
     #: as shown to the user; empty once a code goes out.
     notice: str = ""
+    #: What this browser was told of its current code, so the code page renders
+    #: without a query: where it went (masked), the gateway's answer, when it
+    #: expires, and an end learnt from a code check ("used", "exhausted") or a
+    #: lockout (until when). Every code check reads the database again.
+    phone_masked: str = ""
+    delivery: str = ""
+    expires_at: float = 0.0
+    ended: str = ""
+    locked_until: float = 0.0
 
     @classmethod
     def start(
@@ -70,17 +80,18 @@ class PendingLogin:
             next_url=next_url,
         )
         if earlier is not None and earlier.phase == phase and earlier.matches(user):
-            pending.nonce = earlier.nonce
-            pending.challenge_id = earlier.challenge_id
-            pending.last_sent_at = earlier.last_sent_at
-            pending.notice = earlier.notice
+            # The code already sent (and what is known of it) stays; the rest is new.
+            pending = cls(**{**asdict(earlier), "backend": backend, "next_url": next_url,
+                             "fingerprint": pending.fingerprint, "started_at": pending.started_at})
         pending.save(session)
         return pending
 
     def renew(self, session: SessionBase) -> None:
         """Start over with a new nonce: what was bound to the old one stays behind."""
-        self.nonce = secrets.token_urlsafe(24)
-        self.challenge_id, self.last_sent_at, self.notice = "", 0.0, ""
+        fresh = PendingLogin(self.user_id, self.backend, self.fingerprint,
+                             secrets.token_urlsafe(24), self.started_at, self.next_url,
+                             phase=self.phase)
+        self.__dict__.update(fresh.__dict__)
         self.save(session)
 
     @classmethod
@@ -111,6 +122,12 @@ class PendingLogin:
             FINGERPRINT_SALT, user.password or "", self.fingerprint
         )
 
+    def known_code(self) -> KnownCode | None:
+        if not self.challenge_id:
+            return None
+        return KnownCode(self.phone_masked, self.delivery,
+                         datetime.fromtimestamp(self.expires_at, tz=timezone.utc))
+
     def cooldown_left(self) -> int:
         if not self.last_sent_at:
             return 0
@@ -122,6 +139,15 @@ def phone_stamp(user_id: Any) -> str:
     """Names the user's confirmed phone (its row, replaced on every change), or "" for none."""
     pk = Phone.objects.filter(user_id=user_id, confirmed=True).values_list("pk", flat=True).first()
     return "" if pk is None else str(pk)
+
+
+@dataclass(frozen=True)
+class KnownCode:
+    """The current code as the pending login knows it (see ``PendingLogin``)."""
+
+    phone_masked: str
+    delivery: str
+    expires_at: datetime
 
 
 def mark_verified(session: SessionBase, user: AbstractBaseUser, via: str) -> None:

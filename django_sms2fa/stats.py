@@ -1,6 +1,6 @@
 """Daily figures for the admin's dashboard: codes sent and verified, wrong codes
 and gateway failures from the challenge rows; lockouts and refused sends from the
-security log; SMS spent from the budget's day counters.
+security log; SMS spent: the day's codes and the budget's counters of SMS without a code.
 
 Days are the site's local days. A day that ended more than ``SETTLE`` (15 minutes) ago no
 longer changes (its codes have expired), so its figures are computed once and
@@ -45,7 +45,7 @@ class DayFigures:
     lockouts: int = 0
     #: Refused sends by reason (the refusal's class name: ``BudgetExhausted``, ...).
     refused: dict[str, int] = field(default_factory=dict)
-    #: SMS counted against the day's budget (codes and notices), None if unknown.
+    #: SMS counted against the day's budget (codes and test SMS), None if unknown.
     spent: int | None = None
 
     @property
@@ -70,9 +70,11 @@ def daily_figures(days: int = 30) -> list[DayFigures]:
             if _start(day + dt.timedelta(days=1)) + SETTLE <= now:
                 settled[CACHE_PREFIX + day.isoformat()] = _to_cache(figures[day])
         cache.set_many(settled, KEEP_SECONDS)
-    spent = _spent(wanted)
+    extra = _extra(wanted)
     for day in wanted:
-        figures[day].spent = spent.get(day, 0)
+        # The budget counts the day's codes (its "Sent") and the SMS without a
+        # code that ``quota.take_budget`` counted (test SMS).
+        figures[day].spent = figures[day].sent + extra.get(day, 0)
     return [figures[d] for d in wanted]
 
 
@@ -129,8 +131,8 @@ def refusal_reason(kind: str, prefix: str | None) -> str:
     return "SendRateLimited" if kind == SecurityEvent.Kind.SEND_RATE_LIMITED else "SendRefused"
 
 
-def _spent(days: list[dt.date]) -> dict[dt.date, int]:
-    keys = {f"day:{d.isoformat()}": d for d in days}
+def _extra(days: list[dt.date]) -> dict[dt.date, int]:
+    keys = {f"day-extra:{d.isoformat()}": d for d in days}
     return {keys[key]: count for key, count in
             SendGate.objects.filter(key__in=keys).values_list("key", "count")}
 

@@ -49,6 +49,7 @@ def test_nothing_can_be_added_or_changed(admin_client, user, model):
     else:
         other = type(admin_client)()
         password_step(other)
+        other.post("/2fa/verify/", {"code": wrong_code(last_code())})  # logged: a wrong code
         pk = obj.objects.filter(**({"user": user})).first().pk
     page = admin_client.post(f"/admin/sms2fa/{model}/{pk}/change/", {"status": "verified"})
     assert page.status_code == 403

@@ -203,7 +203,6 @@ def test_burst_of_logins_from_many_ips_across_workers_sends_exactly_the_per_phon
     # refused by the database's guard for that phone (and by nothing else).
     assert Challenge.objects.filter(phone_key=phone_key(PHONE)).count() == LIMIT
     assert Challenge.objects.filter(delivery=Challenge.Delivery.SENT).count() == LIMIT
-    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.CODE_SENT).count() == LIMIT
     refused = SecurityEvent.objects.filter(
         kind__in=[SecurityEvent.Kind.SEND_RATE_LIMITED, SecurityEvent.Kind.SEND_REFUSED]
     )
@@ -213,8 +212,9 @@ def test_burst_of_logins_from_many_ips_across_workers_sends_exactly_the_per_phon
     # is read under the phone's gate, so none looks older than the one before it.
     assert set(reasons) == {"SendRateLimited"}, reasons
     # Each client showed its own address, and the server took the one the proxy added.
-    assert set(SecurityEvent.objects.filter(kind__in=["code_sent", "send_rate_limited",
-                                                      "send_refused"])
-               .values_list("ip", flat=True)) == {f"198.51.100.{i + 1}" for i in range(LOGINS)}
+    # (a challenge is the log entry of its send, a refusal is a security event)
+    sent_ips = set(Challenge.objects.values_list("ip", flat=True))
+    refused_ips = set(refused.values_list("ip", flat=True))
+    assert sent_ips | refused_ips == {f"198.51.100.{i + 1}" for i in range(LOGINS)}
     # The logins really were served by several processes at once.
     assert len(gunicorn.served_by("POST", "/accounts/login/")) >= 2, gunicorn.output()

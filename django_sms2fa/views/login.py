@@ -25,6 +25,7 @@ from ..flow import (
     check_login_code,
     complete_login,
     finish_enrollment,
+    known_state,
     login_verify_limited,
     pending_challenge,
     pending_user,
@@ -63,9 +64,17 @@ class PendingLoginView(View):
             return HttpResponseRedirect(reverse(name))
         return super().dispatch(request, *args, **kwargs)
 
-    def context(self, form: CodeForm | None = None, error: str = "") -> dict[str, Any]:
-        challenge = pending_challenge(self.pending)
-        refused = challenges.state(challenge, self.pending.user_id)
+    def context(
+        self, form: CodeForm | None = None, error: str = "", *, from_session: bool = False
+    ) -> dict[str, Any]:
+        """What the page shows of the current code; ``from_session``: as far as
+        the session knows, without a query (the GET after the password POST)."""
+        if from_session:
+            challenge: Any = self.pending.known_code()
+            refused = known_state(self.pending)
+        else:
+            challenge = pending_challenge(self.pending)
+            refused = challenges.state(challenge, self.pending.user_id)
         error = error or self.pending.notice
         # Before any code is sent, the enrollment page shows its phone form instead.
         if not error and refused is not None and (
@@ -102,7 +111,9 @@ class PendingLoginView(View):
 
 class VerifyView(PendingLoginView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render_step()
+        # What every login goes through after its password POST: rendered from
+        # the session alone; the code POST asks the database.
+        return render(request, self.template_name, self.context(from_session=True))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CodeForm(request.POST, offer_remember=True)
