@@ -227,14 +227,20 @@ def known_state(pending: PendingLogin) -> Verification | None:
 
 
 def _remember_outcome(request: HttpRequest, pending: PendingLogin, result: Verification) -> None:
-    """Keep what a code check learnt for the code page (see ``known_state``)."""
+    """Keep what a code check learnt for the code page (see ``known_state``).
+
+    A used code is not kept: it was used by a parallel submit of this session,
+    which completed the login and replaced the session (writing to it here would
+    answer this request with Django's 400 for an interrupted session)."""
     if result.outcome is Outcome.LOCKED and result.locked_until is not None:
-        pending.locked_until = result.locked_until.timestamp()
-    elif result.outcome in (Outcome.USED, Outcome.EXHAUSTED, Outcome.EXPIRED, Outcome.NOT_FOUND):
-        pending.ended = result.outcome.value
+        learnt = {"locked_until": result.locked_until.timestamp()}
+    elif result.outcome in (Outcome.EXHAUSTED, Outcome.EXPIRED, Outcome.NOT_FOUND):
+        learnt = {"ended": result.outcome.value}
     else:
         return
-    pending.save(request.session)
+    if any(getattr(pending, name) != value for name, value in learnt.items()):
+        pending.__dict__.update(learnt)
+        pending.save(request.session)
 
 
 def pending_challenge(pending: PendingLogin) -> Challenge | None:

@@ -153,6 +153,7 @@ def test_gateway_timeout_is_no_error_the_code_may_arrive(api, user, settings):
 
 def test_circuit_open_budget_region_and_limits_down(api, user, settings):
     settings.SMS2FA_DAILY_SMS_BUDGET = 0
+    settings.SMS2FA_DAILY_BUDGET_HARD_CAP = True  # login codes stop at the budget only then
     body = login(api)
     assert body["status"] == 503 and codes(body) == ["budget_exhausted"]
     api.post("auth/cancel")
