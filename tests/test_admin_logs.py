@@ -63,7 +63,9 @@ def test_a_cancelled_code_cannot_be_used(client, user):
 
 def test_event_title_shows_the_local_time_of_the_list(admin_client, user, settings, frozen_clock):
     settings.TIME_ZONE = "Asia/Manila"
-    password_step(type(admin_client)())
+    browser = type(admin_client)()
+    password_step(browser)
+    browser.post("/2fa/verify/", {"code": wrong_code(last_code())})  # logged: a wrong code
     event = SecurityEvent.objects.filter(user=user).first()
     listed = admin_client.get("/admin/sms2fa/securityevent/").content.decode()
     page = admin_client.get(f"/admin/sms2fa/securityevent/{event.pk}/change/").content.decode()
@@ -74,7 +76,9 @@ def test_event_title_shows_the_local_time_of_the_list(admin_client, user, settin
 
 
 def test_search_by_last_digits_reveals_no_more_than_the_mask(admin_client, user, plain_user):
-    password_step(type(admin_client)())  # a code to alice's +639171234567
+    browser = type(admin_client)()
+    password_step(browser)  # a code to alice's +639171234567
+    browser.post("/2fa/verify/", {"code": wrong_code(last_code())})  # logged: a wrong code
     for url in ("/admin/sms2fa/challenge/", "/admin/sms2fa/securityevent/", "/admin/sms2fa/phone/"):
         found = admin_client.get(url + "?q=4567")
         assert found.status_code == 200 and rows(found), url

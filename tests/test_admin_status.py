@@ -52,7 +52,9 @@ def test_status_page_shows_everything_on_one_page(admin_client, user, settings):
 
 
 def test_lists_link_each_user_to_their_status(admin_client, user):
-    password_step(Client())
+    browser = Client()
+    password_step(browser)
+    browser.post("/2fa/verify/", {"code": wrong_code(last_code())})  # logged: a wrong code
     for url in ("/admin/sms2fa/challenge/", "/admin/sms2fa/securityevent/", "/admin/sms2fa/phone/"):
         assert f'href="/admin/sms2fa/phone/status/{user.pk}/"' in admin_client.get(url).content.decode()
     event = SecurityEvent.objects.filter(user=user).first()
