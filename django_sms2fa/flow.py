@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from . import challenges, clock, events, session
 from .challenges import ENROLL, LOGIN, Outcome, Verification
@@ -196,7 +197,14 @@ def _send(
             phone=phone, to_confirmed=to_confirmed, supersede=bool(pending.challenge_id),
         )
     except SendRefused as refusal:
-        pending.notice = str(refusal.user_message)
+        if isinstance(refusal, ResendTooSoon):
+            # The number's own cooldown: the page counts it down like a resend's.
+            pending.last_sent_at = (
+                clock.now().timestamp() - app_settings.RESEND_COOLDOWN + refusal.seconds
+            )
+            pending.notice = _("A code was sent to this number a moment ago.")
+        else:
+            pending.notice = str(refusal.user_message)
         pending.save(request.session)
         return refusal
     pending.challenge_id = str(challenge.pk)

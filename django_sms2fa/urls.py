@@ -16,6 +16,7 @@ urlpatterns = [
     path("resend/", _own(views.ResendView.as_view()), name="resend"),
     path("cancel/", views.CancelView.as_view(), name="cancel"),
     path("recovery/", _own(views.RecoveryLoginView.as_view()), name="recovery"),
+    path("recovery/used/", views.RecoveryUsedView.as_view(), name="recovery_used"),
     path("enroll/", _own(views.LoginEnrollView.as_view()), name="login_enroll"),
     # A fresh code before a high-risk action.
     path("step-up/", _own(views.StepUpView.as_view()), name="step_up"),
@@ -26,6 +27,8 @@ urlpatterns = [
     path("setup/phone/confirm/", _own(views.PhoneConfirmView.as_view()), name="phone_confirm"),
     path("setup/disable/", _own(views.DisableView.as_view()), name="disable"),
     path("setup/recovery-codes/", _own(views.RecoveryCodesView.as_view()), name="recovery_codes"),
+    path("setup/recovery-codes/new/", views.NewRecoveryCodesView.as_view(),
+         name="recovery_codes_new"),
 ]
 
 # The JSON API for single-page and mobile apps (docs/headless.md).

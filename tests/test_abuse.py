@@ -66,7 +66,9 @@ def test_cooldown_per_phone_and_purpose_holds_across_sessions(client, user, froz
     sign_in_attempts(type(client), "alice", 3)
     assert len(outbox) == 1
     password_step(client)
-    assert b"A code was sent a moment ago" in client.get("/2fa/verify/").content
+    page = client.get("/2fa/verify/").content
+    assert b"A code was sent to this number a moment ago." in page
+    assert b'You can send a new code in <span class="sms2fa-clock">1:00</span>' in page
     frozen_clock.advance(61)
     sign_in_attempts(type(client), "alice", 1)
     assert len(outbox) == 2

@@ -53,9 +53,9 @@ def test_code_cannot_be_replayed(client, user):
     client.post("/accounts/logout/")
     # A new login has a new challenge; the old code is spent.
     password_step(client)
-    response = client.post("/2fa/verify/", {"code": code})
+    response = client.post("/2fa/verify/", {"code": code}, follow=True)
     assert not signed_in(client)
-    assert response.status_code == 200
+    assert b"That code is not right" in response.content
 
 
 def test_replayed_pending_session_cannot_use_a_spent_code(client, user):
@@ -99,7 +99,11 @@ def test_attempts_are_limited_per_challenge(client, user):
 def test_wrong_code_tells_attempts_left(client, user):
     password_step(client)
     response = client.post("/2fa/verify/", {"code": wrong_code(last_code())})
-    assert b"4 attempt(s) left" in response.content
+    # Post/redirect/get: a reload of the answer posts no code again.
+    assert response["Location"] == "/2fa/verify/"
+    page = client.get("/2fa/verify/")
+    assert b"That code is not right. 4 attempts left." in page.content
+    assert b"4 attempts left" not in client.get("/2fa/verify/").content  # said once
 
 
 def test_malformed_input_uses_no_attempt(client, user):
@@ -126,16 +130,19 @@ def test_resend_does_not_reset_attempts(client, user, frozen_clock):
     frozen_clock.advance(61)
     client.post("/2fa/resend/")
     assert len(outbox) == 2
-    response = client.post("/2fa/verify/", {"code": wrong_code(last_code())})
-    assert b"1 attempt(s) left" in response.content
+    response = client.post("/2fa/verify/", {"code": wrong_code(last_code())}, follow=True)
+    assert b"That code is not right. 1 attempt left." in response.content
 
 
 def test_resend_has_a_cooldown_and_supersedes_the_old_code(client, user, frozen_clock):
     password_step(client)
     first = last_code()
     response = client.post("/2fa/resend/")
-    assert response.status_code == 429
+    assert response["Location"] == "/2fa/verify/"  # a reload re-posts nothing
     assert len(outbox) == 1
+    page = client.get("/2fa/verify/").content
+    assert b'You can send a new code in <span class="sms2fa-clock">1:00</span>' in page
+    assert page.count(b"new code in") == 1
     frozen_clock.advance(61)
     client.post("/2fa/resend/")
     assert len(outbox) == 2

@@ -28,8 +28,9 @@ def test_enroll_a_phone_in_any_spelling(bob, plain_user, spelling):
     assert response["Location"] == "/2fa/setup/phone/confirm/"
     assert outbox[-1].to == "+639171234567"
     assert not Phone.objects.filter(user=plain_user, confirmed=True).exists()
-    page = bob.post("/2fa/setup/phone/confirm/", {"code": last_code()})
+    page = bob.post("/2fa/setup/phone/confirm/", {"code": last_code()}, follow=True)
     assert page.status_code == 200
+    assert b"Your phone number is confirmed." in page.content
     assert page.content.count(b"<li><code>") == 10  # recovery codes, shown once
     phone = Phone.objects.get(user=plain_user, confirmed=True)
     assert phone.number == "+639171234567"

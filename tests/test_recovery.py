@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def new_codes(client) -> list[str]:
     step_up(client, "recovery_codes")
-    page = client.post("/2fa/setup/recovery-codes/")
+    page = client.post("/2fa/setup/recovery-codes/", follow=True)
     return re.findall(r"<code>([a-z0-9-]+)</code>", page.content.decode())
 
 
@@ -32,15 +32,20 @@ def test_codes_are_shown_once_and_stored_only_as_hashes(signed_in, user):
     for code in codes:
         assert code.replace("-", "")[4:] not in dump
     assert b"<code>" not in signed_in.get("/2fa/setup/").content
+    # A reload of the page that showed them neither shows them again nor makes a new set.
+    again = signed_in.get("/2fa/setup/recovery-codes/new/")
+    assert b"<code>" not in again.content and b"shown once" in again.content
+    assert RecoveryCode.objects.filter(used_at__isnull=True).count() == 10
 
 
 def test_sign_in_with_a_recovery_code_once(signed_in, user, client):
     codes = new_codes(signed_in)
     other = type(client)()
     password_step(other, next_url="/whoami/")
-    page = other.post("/2fa/recovery/", {"recovery_code": codes[0].upper().replace("-", " ")})
+    page = other.post("/2fa/recovery/", {"recovery_code": codes[0].upper().replace("-", " ")},
+                      follow=True)
     assert page.status_code == 200
-    assert b"9 recovery codes left" in page.content
+    assert b"You have 9 recovery codes left." in page.content
     assert b'href="/whoami/"' in page.content
     assert other.get("/whoami/").content == b"alice"
     third = type(client)()
@@ -83,6 +88,9 @@ def test_step_up_with_a_recovery_code(signed_in, user):
     response = signed_in.post(url, {"recovery_code": codes[3]})
     assert response["Location"] == "/payout/"
     assert signed_in.get("/payout/").content == b"payout page"
+    # The count left is said on the next page (Django's messages framework).
+    page = signed_in.get("/2fa/setup/")
+    assert b"You have 9 recovery codes left." in page.content
 
 
 def test_recovery_codes_outlast_a_secret_key_rotation_with_fallbacks(user, settings):

@@ -108,7 +108,7 @@ class TestPolicy:
         assert client.get("/whoami/").content == b"anonymous"
         code = last_code()
         assert client.post("/2fa/verify/", {"code": code})["Location"] == "/2fa/enroll/"
-        page = client.post("/2fa/enroll/", {"code": code})
+        page = client.post("/2fa/enroll/", {"code": code}, follow=True)
         assert page.content.count(b"<li><code>") == 10
         assert b'href="/whoami/"' in page.content
         assert client.get("/whoami/").content == b"carol"

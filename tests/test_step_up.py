@@ -46,7 +46,7 @@ def test_code_for_one_purpose_cannot_complete_another(signed_in):
     signed_in.post("/2fa/step-up/?purpose=payout&next=/payout/", {"send": "1"})
     code = last_code()
     response = signed_in.post("/2fa/step-up/?purpose=transfer&next=/transfer/", {"code": code})
-    assert response.status_code == 200
+    assert response["Location"].startswith("/2fa/step-up/?purpose=transfer")
     assert signed_in.get("/transfer/").status_code == 302
     # And the payout code still works for payout.
     signed_in.post("/2fa/step-up/?purpose=payout&next=/payout/", {"code": code})
@@ -93,9 +93,9 @@ def test_wrong_step_up_code(signed_in):
 
     signed_in.post("/2fa/step-up/?purpose=payout&next=/payout/", {"send": "1"})
     response = signed_in.post(
-        "/2fa/step-up/?purpose=payout&next=/payout/", {"code": wrong_code(last_code())}
+        "/2fa/step-up/?purpose=payout&next=/payout/", {"code": wrong_code(last_code())}, follow=True
     )
-    assert b"4 attempt(s) left" in response.content
+    assert b"That code is not right. 4 attempts left." in response.content
     assert signed_in.get("/payout/").status_code == 302
 
 
@@ -112,8 +112,8 @@ def test_step_up_next_is_validated(signed_in):
 
 def test_user_without_phone_cannot_step_up(client, plain_user):
     password_step(client, username="bob")
-    page = client.post("/2fa/step-up/?purpose=payout&next=/payout/", {"send": "1"})
-    assert b"Add a phone number first" in page.content
+    page = client.post("/2fa/step-up/?purpose=payout&next=/payout/", {"send": "1"}, follow=True)
+    assert b"Add your mobile number; you will come back here" in page.content
     assert outbox == []
     assert client.get("/payout/").status_code == 302
 
@@ -121,8 +121,8 @@ def test_user_without_phone_cannot_step_up(client, plain_user):
 def test_step_up_send_has_a_cooldown(signed_in):
     url = "/2fa/step-up/?purpose=payout&next=/payout/"
     signed_in.post(url, {"send": "1"})
-    page = signed_in.post(url, {"send": "1"})
-    assert b"wait" in page.content
+    page = signed_in.post(url, {"send": "1"}, follow=True)
+    assert b"Please wait 60 seconds" in page.content
     assert len(outbox) == 1
 
 

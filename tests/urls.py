@@ -19,6 +19,16 @@ def payout(request):
     return HttpResponse("payout page")
 
 
+@step_up_required("payout", without_phone="allow")
+def payout_for_anyone(request):
+    return HttpResponse("payout for anyone")
+
+
+@step_up_required("payout", without_phone="refuse")
+def payout_for_2fa_only(request):
+    return HttpResponse("payout for 2fa users")
+
+
 class TransferView(StepUpRequiredMixin, View):
     step_up_purpose = "transfer"
     step_up_max_age = 60
@@ -38,5 +48,7 @@ urlpatterns = [
     path("home/", whoami, name="home"),
     path("whoami/", whoami),
     path("payout/", payout),
+    path("payout/anyone/", payout_for_anyone),
+    path("payout/2fa-only/", payout_for_2fa_only),
     path("transfer/", TransferView.as_view()),
 ]

@@ -9,10 +9,11 @@ from .account import (
     SetupView,
 )
 from .login import CancelView, LoginEnrollView, RecoveryLoginView, ResendView, VerifyView
+from .recovery_pages import NewRecoveryCodesView, RecoveryUsedView
 from .step_up import StepUpView
 
 __all__ = [
-    "CancelView", "DisableView", "LoginEnrollView", "PhoneAddView", "PhoneConfirmView",
-    "ReauthView", "RecoveryCodesView", "RecoveryLoginView", "ResendView", "SetupView", "StepUpView",
-    "VerifyView",
+    "CancelView", "DisableView", "LoginEnrollView", "NewRecoveryCodesView", "PhoneAddView",
+    "PhoneConfirmView", "ReauthView", "RecoveryCodesView", "RecoveryLoginView", "RecoveryUsedView",
+    "ResendView", "SetupView", "StepUpView", "VerifyView",
 ]

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .. import challenges, recovery, verification
+from .. import challenges, flash, recovery, verification
 from ..account import (
     CHANGE_PHONE,
     DISABLE,
@@ -35,12 +35,22 @@ from ..forms import CodeForm, PasswordForm, PhoneForm
 from ..policy import requires_2fa
 from ..reauth import TooManyAttempts, confirm_password, is_recently_authenticated
 from ..redirects import is_safe
-from . import messages
+from . import messages, notices
 
 
 @method_decorator(never_cache, name="dispatch")
 class AccountView(LoginRequiredMixin, View):
-    pass
+    def next_url(self) -> str:
+        """Where to go once the phone is confirmed: a safe ``next`` (a step-up page
+        that sent the user here) or the settings page."""
+        url = self.request.GET.get("next", "")
+        return url if url and is_safe(self.request, url) else reverse("sms2fa:setup")
+
+    def with_next(self, name: str) -> str:
+        url = self.request.GET.get("next", "")
+        if url and is_safe(self.request, url):
+            return f"{reverse(name)}?{urlencode({'next': url})}"
+        return reverse(name)
 
 
 class SetupView(AccountView):
@@ -72,19 +82,24 @@ class PhoneAddView(AccountView):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "sms2fa/phone_add.html", {"phone_form": PhoneForm()})
+        return self.render_page(PhoneForm())
+
+    def render_page(self, form: PhoneForm, error: str = "") -> HttpResponse:
+        return render(self.request, "sms2fa/phone_add.html", {
+            "phone_form": form, "error": error, "action": self.with_next("sms2fa:phone_add"),
+            "cancel_url": self.next_url(),
+        })
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PhoneForm(request.POST)
         if not form.is_valid():
-            return render(request, "sms2fa/phone_add.html", {"phone_form": form})
+            return self.render_page(form)
         phone = prepare_phone(request.user, form.cleaned_data["phone_number"])
         try:
             verification.send_code(request, ENROLL, user=request.user, phone=phone, _internal=True)
         except SendError as error:
-            return render(request, "sms2fa/phone_add.html",
-                          {"phone_form": form, "error": messages.for_send_error(error)})
-        return HttpResponseRedirect(reverse("sms2fa:phone_confirm"))
+            return self.render_page(form, messages.for_send_error(error))
+        return HttpResponseRedirect(self.with_next("sms2fa:phone_confirm"))
 
 
 @method_decorator(sensitive_post_parameters("code"), name="dispatch")
@@ -99,10 +114,14 @@ class PhoneConfirmView(AccountView):
         challenge = verification.current_challenge(self.request, ENROLL)
         refused = challenges.state(challenge, self.request.user.pk)
         if challenge is None:
-            return HttpResponseRedirect(reverse("sms2fa:phone_add"))
+            return HttpResponseRedirect(self.with_next("sms2fa:phone_add"))
+        error = error or flash.take(self.request.session, "phone_error", "")
         if not error and refused is not None:
             error = messages.for_refusal(refused)
         return render(self.request, self.template_name, {
+            "action": self.with_next("sms2fa:phone_confirm"),
+            "add_url": self.with_next("sms2fa:phone_add"),
+            "code_error": "" if refused else flash.take(self.request.session, "code_error", ""),
             "form": form or CodeForm(),
             "challenge": challenge,
             "phone_masked": challenge.phone_masked,
@@ -121,14 +140,17 @@ class PhoneConfirmView(AccountView):
                 verification.send_code(request, ENROLL, user=request.user, phone=challenge.phone,
                                        _internal=True)
             except SendError as error:
-                return self.render_page(error=messages.for_send_error(error))
-            return HttpResponseRedirect(reverse("sms2fa:phone_confirm"))
+                flash.put(request.session, "phone_error", messages.for_send_error(error))
+            return HttpResponseRedirect(self.with_next("sms2fa:phone_confirm"))
         result = verification.check_code(request, ENROLL, request.POST.get("code", ""))
         if not result.ok:
+            if result.outcome is Outcome.WRONG:
+                flash.put(request.session, "code_error", messages.for_refusal(result))
+                return HttpResponseRedirect(self.with_next("sms2fa:phone_confirm"))
             form = CodeForm(request.POST)
             form.is_valid()
             form.errors.pop("code", None)
-            if result.outcome in (Outcome.WRONG, Outcome.MALFORMED):
+            if result.outcome is Outcome.MALFORMED:
                 form.add_error("code", messages.for_refusal(result))
             status = 429 if result.outcome is Outcome.RATE_LIMITED else 200
             return self.render_page(form=form, status=status)
@@ -138,10 +160,10 @@ class PhoneConfirmView(AccountView):
             return self.render_page(error=_("This number was replaced; enter it again."))
         except PhoneConfirmedMeanwhile:
             return step_up_response(request, CHANGE_PHONE, None) or self.render_page()
+        notices.confirm(request, _("Your phone number is confirmed."))
         if codes is not None:
-            return render(request, "sms2fa/recovery_codes.html",
-                          {"codes": codes, "next_url": reverse("sms2fa:setup")})
-        return HttpResponseRedirect(reverse("sms2fa:setup"))
+            return notices.show_new_codes(request, codes, self.next_url())
+        return HttpResponseRedirect(self.next_url())
 
 
 class DisableView(StepUpRequiredMixin, AccountView):
@@ -167,6 +189,7 @@ class DisableView(StepUpRequiredMixin, AccountView):
                 "required": True,
                 "error": _("Two-factor sign-in is required for your account."),
             }, status=403)
+        notices.confirm(request, _("Two-factor sign-in is off."))
         return HttpResponseRedirect(reverse("sms2fa:setup"))
 
 
@@ -186,8 +209,8 @@ class RecoveryCodesView(StepUpRequiredMixin, AccountView):
         if challenges.confirmed_phone(request.user.pk) is None:
             return HttpResponseRedirect(reverse("sms2fa:setup"))
         codes = recovery.replace_codes(request.user, app_settings.RECOVERY_CODE_COUNT, request)
-        return render(request, "sms2fa/recovery_codes.html",
-                      {"codes": codes, "next_url": reverse("sms2fa:setup")})
+        notices.confirm(request, _("New recovery codes created. The old ones no longer work."))
+        return notices.show_new_codes(request, codes, reverse("sms2fa:setup"))
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
@@ -195,10 +218,6 @@ class ReauthView(AccountView):
     """Enter the password again before adding a first phone (``reauth.py``)."""
 
     template_name = "sms2fa/reauth.html"
-
-    def next_url(self) -> str:
-        next_url = self.request.GET.get("next", "")
-        return next_url if next_url and is_safe(self.request, next_url) else reverse("sms2fa:setup")
 
     def get(self, request: HttpRequest) -> HttpResponse:
         context = {"form": PasswordForm(), "next_url": self.next_url()}

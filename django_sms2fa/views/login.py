@@ -11,16 +11,16 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .. import challenges, recovery
+from .. import challenges, flash, recovery
 from ..challenges import Outcome, Verification
 from ..conf import app_settings
 from ..enrollment import prepare_phone
-from ..exceptions import ResendTooSoon, SendRateLimited, SendRefused
 from ..flow import (
     check_login_code,
     complete_login,
@@ -36,7 +36,7 @@ from ..forms import CodeForm, PhoneForm, RecoveryCodeForm
 from ..pending import PendingLogin
 from ..redirects import is_safe
 from ..remember import remember_browser
-from . import messages
+from . import messages, notices
 
 
 @method_decorator(
@@ -76,6 +76,7 @@ class PendingLoginView(View):
             challenge = pending_challenge(self.pending)
             refused = challenges.state(challenge, self.pending.user_id)
         error = error or self.pending.notice
+        code_error = "" if refused else flash.take(self.request.session, "code_error", "")
         # Before any code is sent, the enrollment page shows its phone form instead.
         if not error and refused is not None and (
             challenge is not None or refused.outcome is Outcome.LOCKED or self.phase == "code"
@@ -83,6 +84,7 @@ class PendingLoginView(View):
             error = messages.for_refusal(refused)
         return {
             "form": form or CodeForm(offer_remember=True),
+            "code_error": code_error,
             "challenge": challenge,
             "phone_masked": challenge.phone_masked if challenge else "",
             "lifetime_minutes": max(1, app_settings.CODE_LIFETIME // 60),
@@ -91,19 +93,20 @@ class PendingLoginView(View):
             "cooldown_left": self.pending.cooldown_left(),
             "can_resend": refused is None
             or refused.outcome in (Outcome.EXPIRED, Outcome.NOT_FOUND),
+            # Spent or locked: the one way on is a new sign-in (a locked user waits first).
+            "start_again": refused is not None and refused.outcome is Outcome.EXHAUSTED,
+            "has_recovery_codes": recovery.remaining(self.pending.user_id) > 0,
         }
 
     def render_step(self, status: int = 200, **kwargs: Any) -> HttpResponse:
         return render(self.request, self.template_name, self.context(**kwargs), status=status)
 
-    def finish(self, next_url: str, **extra: Any) -> HttpResponse:
-        """Complete the login and go on to the validated ``next``."""
+    def finish(self, next_url: str) -> str:
+        """Complete the login; the validated ``next`` to go on to."""
         complete_login(self.request, self.pending, self.user)
         if not is_safe(self.request, next_url):
             next_url = resolve_url(settings.LOGIN_REDIRECT_URL)
-        if extra:
-            return render(self.request, extra.pop("template"), {"next_url": next_url, **extra})
-        return HttpResponseRedirect(next_url)
+        return next_url
 
     def rate_limited(self) -> bool:
         return login_verify_limited(self.request, self.pending, self.user)
@@ -132,27 +135,25 @@ class VerifyView(PendingLoginView):
             remember_phone = None
             if form.cleaned_data.get("remember"):
                 remember_phone = challenges.confirmed_phone(self.user.pk)
-            response = self.finish(self.pending.next_url)
+            response = HttpResponseRedirect(self.finish(self.pending.next_url))
+            notices.confirm(request, _("You are signed in."))
             if remember_phone is not None:
                 remember_browser(response, request, self.user, remember_phone)
             return response
         if result.outcome is Outcome.WRONG:
-            form.is_valid()
-            form.add_error("code", messages.for_refusal(result))
-            return self.render_step(form=form)
-        return self.render_step()
+            flash.put(request.session, "code_error", messages.for_refusal(result))
+        # Post/redirect/get: a reload shows the new state and re-posts no code.
+        return HttpResponseRedirect(reverse("sms2fa:verify"))
 
 
 class ResendView(PendingLoginView):
+    """Always answers with a redirect to the code page, which says what happened
+    (the new code, the seconds left, a refusal kept in the pending login)."""
+
     def post(self, request: HttpRequest) -> HttpResponse:
-        outcome = resend_login_code(request, self.pending)
-        if isinstance(outcome, ResendTooSoon):
-            return self.render_step(status=429, error=messages.for_send_error(outcome))
-        if isinstance(outcome, Verification):
-            return self.render_step()
-        if isinstance(outcome, SendRefused):
-            status = 429 if isinstance(outcome, SendRateLimited) else 200
-            return self.render_step(status=status, error=messages.for_send_error(outcome))
+        # A refusal is kept in the pending login, a cooldown is counted down on
+        # the code page: nothing to say here.
+        resend_login_code(request, self.pending)
         return HttpResponseRedirect(reverse("sms2fa:verify"))
 
 
@@ -186,10 +187,9 @@ class RecoveryLoginView(PendingLoginView):
         if not result.ok:
             form.add_error("recovery_code", messages.for_recovery_failure(result))
             return render(request, self.template_name, {"form": form})
-        left = result.remaining
-        return self.finish(
-            self.pending.next_url, template="sms2fa/recovery_used.html", remaining=left
-        )
+        next_url = self.finish(self.pending.next_url)
+        query = urlencode({"next": next_url})
+        return HttpResponseRedirect(f"{reverse('sms2fa:recovery_used')}?{query}")
 
 
 class LoginEnrollView(PendingLoginView):
@@ -236,9 +236,9 @@ class LoginEnrollView(PendingLoginView):
         if not result.ok or challenge is None:
             return self.render_enroll()
         codes = finish_enrollment(request, self.pending, self.user, challenge)
-        return self.finish(
-            self.pending.next_url, template="sms2fa/recovery_codes.html", codes=codes
-        )
+        next_url = self.finish(self.pending.next_url)
+        notices.confirm(request, _("Your phone is confirmed and you are signed in."))
+        return notices.show_new_codes(request, codes, next_url)
 
     def send_to_new_phone(self) -> HttpResponse:
         phone_form = PhoneForm(self.request.POST)
@@ -249,8 +249,7 @@ class LoginEnrollView(PendingLoginView):
             return self.render_enroll(
                 status=429,
                 phone_form=phone_form,
-                error=_("Please wait %(seconds)d seconds before requesting a new code.")
-                % {"seconds": wait},
+                error=messages.wait_seconds(wait),
             )
         phone = prepare_phone(self.user, phone_form.cleaned_data["phone_number"])
         error = send_enrollment_code(self.request, self.pending, self.user, phone)

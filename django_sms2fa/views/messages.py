@@ -1,8 +1,14 @@
-"""The sentences the views show for each outcome of a code check."""
+"""The sentences the views show for each outcome of a code check: one per state,
+each pointing at the one thing to do next."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..challenges import Outcome, Verification
 from ..exceptions import GatewayTimeout, LockedOut, ResendTooSoon, SendError
@@ -10,20 +16,34 @@ from ..models import Challenge
 from ..recovery import Redemption
 
 
-def locked(until) -> str:
+def local_time(moment: datetime | None) -> str:
+    """``moment`` as the site's local time of day, with its zone's abbreviation."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{time_format(local, 'H:i')} {local.tzname() or ''}".strip()
+
+
+def locked(until: datetime | None) -> str:
     return _(
         "Too many wrong codes. For your security, sign-in with a code is blocked "
-        "until %(time)s UTC."
-    ) % {"time": until.strftime("%H:%M") if until else ""}
+        "until %(time)s."
+    ) % {"time": local_time(until)}
+
+
+def wait_seconds(seconds: int) -> str:
+    return ngettext(
+        "Please wait %(seconds)d second before requesting a new code.",
+        "Please wait %(seconds)d seconds before requesting a new code.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def for_send_error(error: SendError) -> str:
     if isinstance(error, LockedOut):
         return locked(error.until)
     if isinstance(error, ResendTooSoon):
-        return _("Please wait %(seconds)d seconds before requesting a new code.") % {
-            "seconds": error.seconds
-        }
+        return wait_seconds(error.seconds)
     return str(error.user_message)
 
 
@@ -37,18 +57,26 @@ def for_delivery(challenge: Challenge | None) -> str:
     return ""
 
 
+def attempts_left(left: int) -> str:
+    return ngettext(
+        "That code is not right. %(left)d attempt left.",
+        "That code is not right. %(left)d attempts left.",
+        left,
+    ) % {"left": left}
+
+
 def for_refusal(refused: Verification) -> str:
     if refused.outcome is Outcome.LOCKED:
         return locked(refused.locked_until)
+    if refused.outcome is Outcome.WRONG:
+        return attempts_left(refused.attempts_left)
     return {
-        Outcome.EXPIRED: _("This code has expired. Request a new code."),
-        Outcome.EXHAUSTED: _("Too many wrong codes. Start again."),
+        Outcome.EXPIRED: _("This code has expired. Send a new code to continue."),
+        Outcome.EXHAUSTED: _("Too many wrong codes for this code. Start again to get a new one."),
         Outcome.USED: _("This code has already been used."),
-        Outcome.NOT_FOUND: _("No valid code has been sent. Request a code to continue."),
+        Outcome.NOT_FOUND: _("No valid code has been sent. Send a code to continue."),
         Outcome.RATE_LIMITED: _("Too many attempts. Please wait a few minutes and try again."),
         Outcome.MALFORMED: _("Enter the code from the SMS, digits only."),
-        Outcome.WRONG: _("That code is not right. %(left)d attempt(s) left.")
-        % {"left": refused.attempts_left},
     }[refused.outcome]
 
 
@@ -56,3 +84,9 @@ def for_recovery_failure(result: Redemption) -> str:
     if result.locked_until is not None:
         return locked(result.locked_until)
     return _("That recovery code is not valid.")
+
+
+def recovery_codes_left(left: int) -> str:
+    return ngettext(
+        "You have %(left)d recovery code left.", "You have %(left)d recovery codes left.", left
+    ) % {"left": left}

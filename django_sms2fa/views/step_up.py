@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -10,19 +11,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.http.response import HttpResponseBase
 from django.shortcuts import render, resolve_url
 from django.utils.decorators import method_decorator
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .. import challenges, recovery, session, verification
+from .. import challenges, flash, recovery, session, verification
 from ..challenges import Outcome
 from ..exceptions import NoPhone, SendError
 from ..forms import CodeForm, RecoveryCodeForm
 from ..limits import verify_limited
 from ..redirects import is_safe
-from . import messages
+from . import messages, notices
 
 
 @method_decorator(
@@ -37,22 +39,44 @@ class StepUpView(LoginRequiredMixin, View):
             verification._check_purpose(self.purpose, internal=False)
         except ValueError:
             return HttpResponseBadRequest(_("Unknown step-up purpose."))
+        home = resolve_url(settings.LOGIN_REDIRECT_URL)
         next_url = request.GET.get("next", "")
-        self.next_url = next_url if next_url and is_safe(request, next_url) else resolve_url(
-            settings.LOGIN_REDIRECT_URL
-        )
+        self.next_url = next_url if next_url and is_safe(request, next_url) else home
+        self.back_url = self.where_from(request) or home
+        self.query = urlencode({"purpose": self.purpose, "next": self.next_url,
+                                "back": self.back_url})
         return super().dispatch(request, *args, **kwargs)
+
+    def where_from(self, request: HttpRequest) -> str:
+        """Where Cancel goes: the page the user came from (kept in ``back`` across
+        this page's own posts), if it is on this site and is neither this page nor
+        the protected one, which would only send the user back here."""
+        url = request.GET.get("back") or request.META.get("HTTP_REFERER", "")
+        if not url or not is_safe(request, url):
+            return ""
+        path = urlsplit(url).path
+        if path in (request.path, urlsplit(self.next_url).path):
+            return ""
+        return url
+
+    def again(self) -> HttpResponse:
+        """Post/redirect/get back to this page, with its query."""
+        return HttpResponseRedirect(f"{self.request.path}?{self.query}")
 
     def render_page(self, status: int = 200, error: str = "", **forms: Any) -> HttpResponse:
         challenge = verification.current_challenge(self.request, self.purpose)
         refused = challenges.state(challenge, self.request.user.pk)
         phone = challenges.confirmed_phone(self.request.user.pk)
+        error = error or flash.take(self.request.session, "step_up_error", "")
         if not error and challenge is not None and refused is not None:
             error = messages.for_refusal(refused)
         context = {
             "purpose": self.purpose,
             "next_url": self.next_url,
-            "query": urlencode({"purpose": self.purpose, "next": self.next_url}),
+            "back_url": self.back_url,
+            "query": self.query,
+            "add_phone_query": urlencode({"next": f"{self.request.path}?{self.query}"}),
+            "code_error": "" if refused else flash.take(self.request.session, "code_error", ""),
             "phone": phone,
             "challenge": challenge,
             "can_verify": challenge is not None and refused is None,
@@ -75,24 +99,26 @@ class StepUpView(LoginRequiredMixin, View):
         result = verification.check_code(request, self.purpose, request.POST.get("code", ""))
         if result.ok:
             return HttpResponseRedirect(self.next_url)
-        form = CodeForm(request.POST)
-        form.is_valid()
-        if result.outcome in (Outcome.WRONG, Outcome.MALFORMED):
+        if result.outcome is Outcome.MALFORMED:  # no attempt used: answer in place
+            form = CodeForm(request.POST)
+            form.is_valid()
             form.errors.pop("code", None)
             form.add_error("code", messages.for_refusal(result))
             return self.render_page(form=form)
-        status = 429 if result.outcome is Outcome.RATE_LIMITED else 200
-        return self.render_page(status=status, error=messages.for_refusal(result))
+        if result.outcome is Outcome.RATE_LIMITED:
+            return self.render_page(status=429, error=messages.for_refusal(result))
+        if result.outcome is Outcome.WRONG:
+            flash.put(request.session, "code_error", messages.for_refusal(result))
+        return self.again()
 
     def send(self) -> HttpResponse:
         try:
             verification.send_code(self.request, self.purpose, user=self.request.user)
         except NoPhone:
-            return self.render_page(error=_("Add a phone number first."))
+            pass  # the page offers to add one
         except SendError as error:
-            return self.render_page(error=messages.for_send_error(error))
-        query = urlencode({"purpose": self.purpose, "next": self.next_url})
-        return HttpResponseRedirect(f"{self.request.path}?{query}")
+            flash.put(self.request.session, "step_up_error", messages.for_send_error(error))
+        return self.again()
 
     def use_recovery_code(self) -> HttpResponse:
         user = self.request.user
@@ -107,4 +133,7 @@ class StepUpView(LoginRequiredMixin, View):
             form.add_error("recovery_code", messages.for_recovery_failure(result))
             return self.render_page(recovery_form=form)
         session.mark_step_up(self.request.session, self.purpose, user)
+        if not notices.confirm(self.request, messages.recovery_codes_left(result.remaining)):
+            query = urlencode({"next": self.next_url})
+            return HttpResponseRedirect(f"{reverse('sms2fa:recovery_used')}?{query}")
         return HttpResponseRedirect(self.next_url)
