@@ -23,7 +23,7 @@ def test_code_expires_after_its_lifetime(client, user, frozen_clock):
     password_step(client)
     code = last_code()
     frozen_clock.advance(301)
-    response = client.post("/2fa/verify/", {"code": code})
+    response = client.post("/2fa/verify/", {"code": code}, follow=True)
     assert b"expired" in response.content
     assert not signed_in(client)
 
@@ -88,7 +88,7 @@ def test_attempts_are_limited_per_challenge(client, user):
     code = last_code()
     for _ in range(5):
         client.post("/2fa/verify/", {"code": wrong_code(code)})
-    response = client.post("/2fa/verify/", {"code": code})
+    response = client.post("/2fa/verify/", {"code": code}, follow=True)
     assert not signed_in(client)
     assert b"Too many wrong codes" in response.content
     challenge = Challenge.objects.get()
