@@ -33,7 +33,9 @@ def free_port() -> int:
 def demo(tmp_path):
     port = free_port()
     log = tmp_path / "server.log"
-    env = {**os.environ, "DEMO_DB": str(tmp_path / "demo.sqlite3"), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DEMO_DB": str(tmp_path / "demo.sqlite3"), "PYTHONUNBUFFERED": "1",
+           # This checkout's package, whatever checkout the editable install points at.
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     # The example runs this checkout's package, not whichever one is installed.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
