@@ -77,6 +77,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 SMS2FA_SENDER = "django_sms2fa.senders.ConsoleSender"
+# Lockout notices by e-mail are printed too, like the SMS.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 SMS2FA_SITE_NAME = "sms2fa demo"
 SMS2FA_REQUIRED = "staff"
 SMS2FA_REMEMBER_DAYS = 30

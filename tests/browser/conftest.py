@@ -127,9 +127,12 @@ class DemoSite:
 
     # The console sender prints "SMS to +63 ******1234", a rule, then the text.
     def codes_to(self, last4: str) -> list[str]:
+        """The codes sent so far to the number ending in ``last4``, oldest first."""
         text = self.log.read_text()
         found = re.findall(rf"SMS to \+63 \*+{last4}\n-+\n(.*?)\n-+\n", text, flags=re.S)
-        return [re.search(r"#(\d+)\s*$", body).group(1) for body in found]
+        # Notices (a lockout, a changed phone) carry no code.
+        codes = [re.search(r"#(\d+)\s*$", body) for body in found]
+        return [code.group(1) for code in codes if code]
 
     def wait_code(self, user: SiteUser, count: int) -> str:
         """The ``count``-th code sent to ``user``'s phone, once it has been printed."""
@@ -146,6 +149,17 @@ class DemoSite:
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", user.password)
         page.click("button[type=submit], input[type=submit]")
+
+    def password_step_and_code(self, page: Any, user: SiteUser) -> str:
+        """The password step, then the code it sent; if the number's resend cooldown
+        still runs (a sign-in moments ago), wait for the countdown and send one."""
+        sent = len(self.codes_to(user.last4))
+        self.password_step(page, user)
+        if page.locator("input[name=code]").count() == 0:
+            page.wait_for_function(
+                "!document.querySelector('form.sms2fa-resend button').disabled", timeout=15000)
+            page.click("form.sms2fa-resend button")
+        return self.wait_code(user, sent + 1)
 
     def sign_in(self, page: Any, user: SiteUser) -> None:
         """Password and the SMS code, in the browser; ends on the page after sign-in."""

@@ -28,7 +28,7 @@ def test_sign_in_and_out_with_fetch_only(site, page):
     page.fill("#code", "000000" if site.wait_code(user, 1) != "000000" else "111111")
     page.click("#code-step button[type=submit]")
     page.wait_for_selector("#error:not([hidden])")
-    assert "attempt(s) left" in page.inner_text("#error")
+    assert "4 attempts left" in page.inner_text("#error")
     screenshot(page, "api-demo-code")
 
     page.fill("#code", site.wait_code(user, 1))

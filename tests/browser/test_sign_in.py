@@ -88,12 +88,7 @@ def test_a_spent_code_offers_start_again_then_a_lockout_says_until_when(site, pa
     page.click("button:has-text('Start again')")
     assert page.url.startswith(site.url("/accounts/login/"))
     # Signing in again: the number's cooldown may still run (6 s here), then a new code.
-    site.password_step(page, user)
-    if page.locator("input[name=code]").count() == 0:
-        page.wait_for_function("!document.querySelector('form.sms2fa-resend button').disabled",
-                               timeout=10000)
-        page.click("form.sms2fa-resend button")
-    code = site.wait_code(user, 2)
+    code = site.password_step_and_code(page, user)
     submit_code(page, wrong(code))  # the 6th failure: locked (SMS2FA_LOCKOUT_FAILURES = 6)
     alert = page.locator(".sms2fa-box[role=alert]").inner_text()
     assert re.search(r"blocked until \d\d:\d\d PST\.$", alert), alert
@@ -128,3 +123,20 @@ def test_the_code_page_on_a_phone_sized_screen(site, phone_page):
     assert button["height"] >= 44 and button["width"] >= 300
     screenshot(page, "verify-390px")
     assert axe_violations(page) == []
+
+
+def test_the_code_page_in_filipino(site, browser):
+    context = browser.new_context(locale="fil-PH", viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    try:
+        user = site.create_user()
+        site.password_step(page, user)
+        assert page.get_attribute("html", "lang") == "fil"
+        assert page.inner_text("h1") == "Ilagay ang iyong code"
+        assert page.inner_text("form.sms2fa-code button") == "I-verify"
+        screenshot(page, "verify-fil")
+        assert axe_violations(page) == []
+        submit_code(page, site.wait_code(user, 1))
+        assert page.url == site.url("/")
+    finally:
+        context.close()
