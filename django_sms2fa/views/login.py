@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import challenges, flash, recovery
-from ..challenges import Outcome, Verification
+from ..challenges import Outcome
 from ..conf import app_settings
 from ..enrollment import prepare_phone
 from ..flow import (
