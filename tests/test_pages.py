@@ -9,7 +9,7 @@ from django_sms2fa import recovery
 from django_sms2fa.decorators import step_up_required
 from django_sms2fa.models import Phone
 
-from .conftest import last_code, password_step, step_up, wrong_code
+from .conftest import PASSWORD, last_code, password_step, step_up, wrong_code
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,10 @@ def test_user_without_phone_is_offered_to_add_one_and_come_back(client, plain_us
     add = page.split("Add a phone number")[0].rsplit('href="', 1)[1].split('"')[0]
     add = add.replace("&amp;", "&")
     assert add.startswith("/2fa/setup/phone/?next=")
+    # First the password again (no phone to send a code to); it leads back to the same page.
+    reauth = client.get(add)["Location"]
+    assert reauth.startswith("/2fa/setup/password/?next=")
+    assert client.post(reauth, {"password": PASSWORD})["Location"] == add
     response = client.post(add, {"phone_number": "09175550000"})
     confirm = response["Location"]
     assert confirm.startswith("/2fa/setup/phone/confirm/?next=")

@@ -114,6 +114,12 @@ def test_user_without_a_phone_adds_one_on_step_up_and_comes_back(site, page):
     assert "Add your mobile number" in page.inner_text("main")
     screenshot(page, "step-up-no-phone")
     page.click("a:has-text('Add a phone number')")
+    # No phone to send a code to: the password again first (it comes back here after).
+    assert page.url.startswith(site.url("/2fa/setup/password/"))
+    page.fill("input[name=password]", user.password)
+    page.click(".sms2fa form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.startswith(site.url("/2fa/setup/phone/?next="))
     page.fill("input[name=phone_number]", number)
     page.click("form button:has-text('Send code')")
     page.wait_for_load_state()
