@@ -14,9 +14,10 @@ def run_action(page, site, user, action: str) -> str:
     page.select_option("select[name=action]", action)
     page.click("button[name=index], input[name=index], button:has-text('Go')")
     page.wait_for_load_state()
-    # A confirmation page first, as Django's delete action has (once the admin asks for one).
+    # Resetting a phone asks first, as Django's delete action does.
     confirm = page.locator("form input[type=submit], form button[type=submit]").filter(
         has_text="Yes")
+    assert confirm.count() == (1 if action == "reset_phones" else 0)
     if confirm.count():
         screenshot(page, f"admin-{action}-confirm")
         confirm.first.click()
