@@ -19,8 +19,10 @@ from collections.abc import Callable
 from inspect import iscoroutinefunction
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 
 from .exceptions import SecondStepRequired
 
@@ -34,6 +36,27 @@ def atomic_aliases(view: Callable[..., Any]) -> list[str]:
     ]
     # Django refuses ATOMIC_REQUESTS for async views itself.
     return [] if aliases and iscoroutinefunction(view) else aliases
+
+
+_later_hooks: dict[tuple[str, ...], bool] = {}
+
+
+def view_hooks_after(middleware: type) -> bool:
+    """True if a middleware listed after ``middleware`` has a ``process_view`` hook.
+
+    Answering from our ``process_view`` would skip it (Django's rule), and such a
+    hook may be a security check (``CsrfViewMiddleware``, ``LoginRequiredMiddleware``):
+    then the view is left to Django, and a held login rolls back (fails closed).
+    """
+    paths = tuple(settings.MIDDLEWARE)
+    if paths not in _later_hooks:
+        classes = [import_string(path) for path in paths]
+        ours = next((i for i, cls in enumerate(classes)
+                     if isinstance(cls, type) and issubclass(cls, middleware)), len(classes))
+        _later_hooks[paths] = any(
+            callable(getattr(cls, "process_view", None)) for cls in classes[ours + 1:]
+        )
+    return _later_hooks[paths]
 
 
 def run_atomic_view(

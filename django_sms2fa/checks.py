@@ -213,16 +213,20 @@ def check_atomic_requests(app_configs: Any = None, **kwargs: Any) -> list[checks
     ]
     if csrf_after:
         messages.append(checks.Error(
-            "With ATOMIC_REQUESTS, SMS2FAMiddleware runs each atomic view itself, so "
-            f"the CSRF check of {', '.join(csrf_after)}, listed after it, would never run.",
+            f"The CSRF check of {', '.join(csrf_after)} is listed after SMS2FAMiddleware: "
+            "with ATOMIC_REQUESTS, SMS2FAMiddleware must then leave atomic views to Django "
+            "so that it runs, and a login held in them rolls back.",
             hint="List CsrfViewMiddleware before AuthenticationMiddleware and "
             "SMS2FAMiddleware, as Django's default settings do.",
             id="sms2fa.E019",
         ))
     return [*messages, checks.Warning(
         "With ATOMIC_REQUESTS, SMS2FAMiddleware runs each atomic view itself, so that a "
-        "held login commits the view's transaction; the process_view and process_exception "
-        f"hooks of these middleware are then not called for such views: {', '.join(skipped)}.",
+        "held login commits the view's transaction, and Django then calls no "
+        "process_exception hook for it. While a middleware with process_view is listed "
+        "after SMS2FAMiddleware, it leaves atomic views to Django instead (so that hook "
+        "still runs), and a held login there rolls back (with database sessions: 400 "
+        f"SessionInterrupted). Concerned: {', '.join(skipped)}.",
         hint="List middleware with process_view before SMS2FAMiddleware; handle view "
         "errors with got_request_exception or handler500 instead of process_exception.",
         id="sms2fa.W001",

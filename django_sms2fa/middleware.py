@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from .api.tokens import CLIENT_KEY as APP_CLIENT_KEY
-from .atomic import atomic_aliases, run_atomic_view
+from .atomic import atomic_aliases, run_atomic_view, view_hooks_after
 from .backends import carry_over_model_backend
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
@@ -70,7 +70,7 @@ class SMS2FAMiddleware:
         """Under ``ATOMIC_REQUESTS``, run the view so that a held login commits
         its transaction instead of rolling it back (see ``atomic.py``)."""
         aliases = atomic_aliases(view)
-        if not aliases:
+        if not aliases or view_hooks_after(SMS2FAMiddleware):
             return None
         outcome = run_atomic_view(request, view, aliases, args, kwargs)
         if isinstance(outcome, SecondStepRequired):

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -92,3 +93,24 @@ def test_other_errors_still_roll_the_view_back(client, user, monkeypatch):
     assert password_step(client).status_code == 500
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+OURS_AT_END = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_sms2fa.middleware.SMS2FAMiddleware",
+]
+
+
+def test_login_required_middleware_after_ours_still_guards_atomic_views(settings):
+    settings.MIDDLEWARE = [*OURS_AT_END, "django.contrib.auth.middleware.LoginRequiredMiddleware"]
+    response = Client().get("/whoami/")
+    assert response.status_code == 302  # to the login page, not the view
+
+
+def test_csrf_middleware_after_ours_still_checks_atomic_views(settings):
+    settings.MIDDLEWARE = [*OURS_AT_END, "django.middleware.csrf.CsrfViewMiddleware"]
+    response = Client(enforce_csrf_checks=True).post("/whoami/", {})
+    assert response.status_code == 403

@@ -260,7 +260,7 @@ class StricterCsrfMiddleware(CsrfViewMiddleware):
     "django.middleware.csrf.CsrfViewMiddleware", f"{__name__}.StricterCsrfMiddleware",
 ])
 def test_atomic_requests_refuses_a_csrf_check_listed_after_ours(settings, monkeypatch, csrf):
-    """Our middleware runs atomic views itself; a CSRF check after it would never run."""
+    """Our middleware runs atomic views itself; a CSRF check after it is refused."""
     from django.db import connection
 
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
