@@ -138,3 +138,16 @@ def verify_limited(request: HttpRequest, key: str) -> bool:
         )
     except LimitsUnavailable:
         return True
+
+
+def password_limited(request: HttpRequest, username: str) -> bool:
+    """Count a password check of the JSON API's login for this username and IP
+    (at the code-check rates); True if either is over its rate. Keyed by the name
+    as typed, so the answer is the same whether or not such a user exists.
+
+    Raises ``LimitsUnavailable`` if the rate-limit cache cannot be reached.
+    """
+    return _hit(request, "sms2fa.password.user", app_settings.VERIFY_RATE_USER,
+                username.casefold()) or _hit(
+        request, "sms2fa.password.ip", app_settings.VERIFY_RATE_IP, ip_key(client_ip(request))
+    )

@@ -171,8 +171,8 @@ def test_circuit_open_budget_region_and_limits_down(api, user, settings):
     settings.RATELIMIT_USE_CACHE = "broken"
     body = login(api)
     assert body["status"] == 503 and codes(body) == ["service_unavailable"]
-    # Nor is a code checked without its limits.
-    assert codes(api.post("auth/code", {"code": "123456"})) == ["rate_limited"]
+    # Nor is a password checked without its limits: no login waits for a code.
+    assert codes(api.post("auth/code", {"code": "123456"})) == ["no_pending_login"]
     assert not outbox
 
 
@@ -303,3 +303,25 @@ def test_login_start_is_no_sms_pump_per_ip(django_user_model, settings):
                for n, kind in enumerate(["app", "browser", "app"])]
     assert [a["status"] for a in answers] == [200, 200, 429]
     assert codes(answers[2]) == ["rate_limited"] and len(outbox) == 2
+
+
+def test_password_guessing_is_rate_limited(api, user, settings):
+    settings.SMS2FA_VERIFY_RATE_USER = "3/5m"
+    for _ in range(3):
+        assert codes(login(api, password="nope")) == ["invalid_credentials"]
+    body = login(api)  # even the right password, once the guesses are spent
+    assert body["status"] == 429 and codes(body) == ["rate_limited"]
+    assert body["errors"][0]["field"] == "password" and body["user"] is None
+    assert not outbox
+    # The same answer for a name that belongs to nobody: no oracle.
+    for _ in range(3):
+        login(api, username="mallory")
+    assert codes(login(api, username="mallory")) == ["rate_limited"]
+
+
+def test_password_guessing_from_one_ip_is_rate_limited(api, user, settings):
+    settings.SMS2FA_VERIFY_RATE_IP = "3/5m"
+    for n in range(3):
+        assert codes(login(api, username=f"guess{n}", password="nope")) == ["invalid_credentials"]
+    body = login(api)
+    assert body["status"] == 429 and codes(body) == ["rate_limited"]

@@ -20,7 +20,7 @@ from .. import challenges, recovery
 from ..challenges import Verification
 from ..conf import app_settings
 from ..enrollment import prepare_phone
-from ..exceptions import ResendTooSoon, SecondStepRequired
+from ..exceptions import LimitsUnavailable, ResendTooSoon, SecondStepRequired
 from ..flow import (
     begin_second_step,
     check_login_code,
@@ -31,6 +31,7 @@ from ..flow import (
     resend_login_code,
     send_enrollment_code,
 )
+from ..limits import password_limited
 from ..models import Challenge
 from ..pending import PendingLogin
 from ..phones import InvalidPhoneNumber
@@ -120,6 +121,14 @@ class LoginView(ApiView):
     def post(self, request: HttpRequest, data: dict) -> Reply:
         if request.user.is_authenticated:
             raise ApiError(409, "already_authenticated", _("You are already signed in."))
+        # This endpoint is the package's own password form: it must not be an
+        # unlimited password-guessing oracle (users without a phone have no code).
+        try:
+            limited = password_limited(request, data["username"])
+        except LimitsUnavailable as down:  # no password is checked without limits
+            raise for_send_error(down) from None
+        if limited:
+            raise verify_rate_limited("password")
         form = AuthenticationForm(request, data=data)
         if not form.is_valid():
             raise ApiError(400, "invalid_credentials", _(
