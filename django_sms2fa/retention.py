@@ -9,6 +9,7 @@ per-phone limits read recent challenges, so shorter retention would weaken them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -23,9 +24,12 @@ MIN_RETENTION_DAYS = 2
 
 
 def cutoff(days: float) -> datetime:
-    if days < MIN_RETENTION_DAYS:
+    if not math.isfinite(days) or days < MIN_RETENTION_DAYS:
         raise ValueError(f"retention must be at least {MIN_RETENTION_DAYS} days, not {days:g}")
-    return clock.now() - timedelta(days=days)
+    try:
+        return clock.now() - timedelta(days=days)
+    except OverflowError:  # further back than datetime reaches
+        raise ValueError(f"retention of {days:g} days reaches before year 1") from None
 
 
 def expired_challenges(days: float | None = None) -> QuerySet[Challenge]:

@@ -84,7 +84,8 @@ def test_dry_run_deletes_nothing(frozen_clock):
 
 
 @pytest.mark.parametrize("args", [["--challenge-days", "1"], ["--event-days", "0.5"],
-                                  ["--batch-size", "0"]])
+                                  ["--batch-size", "0"], ["--challenge-days", "inf"],
+                                  ["--event-days", "nan"], ["--challenge-days", "1e9"]])
 def test_refuses_a_retention_that_would_weaken_the_limits(frozen_clock, args):
     challenge_at(100)
     with pytest.raises(CommandError) as info:
