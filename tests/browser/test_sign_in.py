@@ -26,7 +26,10 @@ def test_sign_in_with_the_code_from_the_sms(site, page):
     assert page.url == site.url("/2fa/verify/")
     assert page.locator(".sms2fa-phone").inner_text() == f"+63 ******{user.last4}"
     assert page.get_attribute("input[name=code]", "autocomplete") == "one-time-code"
-    assert page.evaluate("document.activeElement.name") == "code"
+    # Chromium applies autofocus a moment after load: wait for it (fails after 5 s).
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.name === 'code'", timeout=5000
+    )
     screenshot(page, "verify")
     assert axe_violations(page) == []
     submit_code(page, site.wait_code(user, 1))
