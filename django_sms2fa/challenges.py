@@ -28,7 +28,7 @@ from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from . import breaker, clock, events, language, quota, signals
+from . import breaker, clock, events, language, quota, recovery, signals
 from .codes import check_code, generate_code, hash_code
 from .conf import app_settings
 from .exceptions import (
@@ -85,10 +85,13 @@ def session_ref(nonce: str) -> str:
 
 def confirmed_phone(user_id: Any) -> Phone | None:
     """The user's confirmed phone, read with the user's lockout
-    (``user_locked_until``), so a send needs no query of its own for it."""
+    (``user_locked_until``), so a send needs no query of its own for it, and
+    whether they have recovery codes left (``has_recovery_codes``), which the
+    code page offers."""
     return (
         Phone.objects.filter(user_id=user_id, confirmed=True)
-        .annotate(user_locked_until=lockout_end(user_id, clock.now()))
+        .annotate(user_locked_until=lockout_end(user_id, clock.now()),
+                  has_recovery_codes=recovery.any_left_sql(user_id))
         .first()
     )
 
@@ -249,19 +252,21 @@ def render_message(code: str, request: HttpRequest | None) -> str:
     )
 
 
-def current(challenge_id: str, *, user_id: Any, purpose: str, nonce: str) -> Challenge | None:
-    """The challenge if it belongs to this user, purpose and session, else None."""
+def current(
+    challenge_id: str, *, user_id: Any, purpose: str, nonce: str, with_user: bool = False
+) -> Challenge | None:
+    """The challenge if it belongs to this user, purpose and session, else None;
+    ``with_user``: its ``user`` read in the same query."""
     try:
         uuid.UUID(challenge_id)
     except (TypeError, ValueError):
         return None
-    return (
-        Challenge.objects.filter(
-            pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
-        )
-        .annotate(user_locked_until=lockout_end(user_id, clock.now()))
-        .first()
-    )
+    found = Challenge.objects.filter(
+        pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
+    ).annotate(user_locked_until=lockout_end(user_id, clock.now()))
+    if with_user:
+        found = found.select_related("user")
+    return found.first()
 
 
 def cancel(*, user_id: Any, purpose: str, nonce: str) -> int:

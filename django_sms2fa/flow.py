@@ -38,9 +38,14 @@ completing_login: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-def pending_user(pending: PendingLogin) -> Any:
-    """The user of a pending login if they may still sign in, else None."""
-    user = get_user_model()._default_manager.filter(pk=pending.user_id).first()
+def pending_user(pending: PendingLogin, challenge: Challenge | None = None) -> Any:
+    """The user of a pending login if they may still sign in, else None: the
+    user read with ``challenge`` (``pending_challenge(..., with_user=True)``)
+    if given, else read now."""
+    if challenge is not None:
+        user = challenge.user
+    else:
+        user = get_user_model()._default_manager.filter(pk=pending.user_id).first()
     if user is None or not pending.matches(user) or not getattr(user, "is_active", True):
         return None
     return user
@@ -60,6 +65,8 @@ def send_login_code(
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
+    pending.phone_id = str(phone.pk)
+    pending.has_recovery_codes = bool(getattr(phone, "has_recovery_codes", True))
     return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True,
                  read_with=phone)
 
@@ -120,23 +127,27 @@ def login_verify_limited(request: HttpRequest, pending: PendingLogin, user: Any)
 
 
 def check_login_code(
-    request: HttpRequest, pending: PendingLogin, user: Any, raw_code: str
+    request: HttpRequest, pending: PendingLogin, user: Any, raw_code: str,
+    challenge: Challenge | None = None,
 ) -> Verification:
-    """Check the code of a pending login (its login or enrollment code).
+    """Check the code of a pending login (its login or enrollment code);
+    ``challenge``: its current challenge if the caller has just read it.
 
     In order: rate limit, challenge state, input format, and only then argon2.
     """
-    result = _check_login_code(request, pending, user, raw_code)
+    result = _check_login_code(request, pending, user, raw_code, challenge)
     _remember_outcome(request, pending, result)
     return result
 
 
 def _check_login_code(
-    request: HttpRequest, pending: PendingLogin, user: Any, raw_code: str
+    request: HttpRequest, pending: PendingLogin, user: Any, raw_code: str,
+    challenge: Challenge | None,
 ) -> Verification:
     if login_verify_limited(request, pending, user):
         return Verification(Outcome.RATE_LIMITED)
-    challenge = pending_challenge(pending)
+    if challenge is None:
+        challenge = pending_challenge(pending)
     refused = challenges.state(challenge)
     if refused is not None or challenge is None:  # state() refuses a missing one
         return refused or Verification(Outcome.NOT_FOUND)
@@ -251,13 +262,15 @@ def _remember_outcome(request: HttpRequest, pending: PendingLogin, result: Verif
         pending.save(request.session)
 
 
-def pending_challenge(pending: PendingLogin) -> Challenge | None:
-    """The current challenge of a pending login: its login code, or its enrollment code."""
+def pending_challenge(pending: PendingLogin, with_user: bool = False) -> Challenge | None:
+    """The current challenge of a pending login: its login code, or its
+    enrollment code; ``with_user``: its user read in the same query."""
     if not pending.challenge_id:
         return None
     purpose = LOGIN if pending.phase == "code" else ENROLL
     return challenges.current(
-        pending.challenge_id, user_id=pending.user_id, purpose=purpose, nonce=pending.nonce
+        pending.challenge_id, user_id=pending.user_id, purpose=purpose, nonce=pending.nonce,
+        with_user=with_user,
     )
 
 
@@ -271,4 +284,7 @@ def complete_login(request: HttpRequest, pending: PendingLogin, user: Any) -> No
     PendingLogin.clear(request.session)
     # Nothing verified in this browser before the login counts for this user.
     session.clear_step_ups(request.session)
-    mark_verified(request.session, user, via="code")
+    # Stamped with the phone the code went to: if it changed meanwhile, the
+    # session ends at its next request.
+    stamp = pending.phone_id if pending.phase == "code" and pending.phone_id else None
+    mark_verified(request.session, user, via="code", phone=stamp)

@@ -1,7 +1,8 @@
 """Gate rows: a database row per key that a transaction locks to count safely.
 
 Locking is an UPDATE of the row: a row lock until commit on PostgreSQL, the
-database's write lock on SQLite. Whatever a transaction counts after taking the
+database's write lock on SQLite (where a transaction begun IMMEDIATE holds that
+lock from its start, and needs no row). Whatever a transaction counts after taking the
 gate cannot change under it, in any process on any host.
 """
 
@@ -15,10 +16,17 @@ from .models import SendGate
 
 
 def lock(key: str, now: datetime) -> None:
-    """Lock (creating if need be) the gate row ``key`` until the transaction ends."""
-    if not transaction.get_connection().in_atomic_block:
+    """Lock the gate ``key`` until the transaction ends: its row (created if need
+    be), unless the transaction already holds the whole database's write lock."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         # A programming error; raised (not asserted) so that python -O keeps it.
         raise RuntimeError("a gate only holds inside a transaction")
+    if getattr(connection, "transaction_mode", None) in ("IMMEDIATE", "EXCLUSIVE"):
+        # SQLite took the write lock at BEGIN (the mode Django documents for
+        # concurrent use): no other transaction can count until this one ends,
+        # so the row would only cost a write.
+        return
     if SendGate.objects.filter(key=key).update(touched_at=now):
         return
     try:

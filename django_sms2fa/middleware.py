@@ -18,7 +18,7 @@ from .exceptions import SecondStepRequired
 from .flow import begin_second_step
 from .pending import mark_verified, phone_changed_since, verified_user_id
 from .policy import requires_2fa
-from .receivers import strip_login
+from .receivers import defer_new_session_key, strip_login
 
 
 class SMS2FAMiddleware:
@@ -41,6 +41,7 @@ class SMS2FAMiddleware:
             request.session = type(request.session)()
             request.user = AnonymousUser()
         carry_over_model_backend(request)
+        defer_new_session_key(request)
         self.refuse_unverified_session(request)
         return self.get_response(request)
 
@@ -49,14 +50,14 @@ class SMS2FAMiddleware:
         user_id = session.get(SESSION_KEY)
         if user_id is None:
             return
+        user = request.user
+        if not user.is_authenticated:
+            return
         if verified_user_id(session) == user_id:
-            if phone_changed_since(session, user_id):
+            if phone_changed_since(session, user):
                 # As Django does for a password changed elsewhere: this session ends.
                 session.flush()
                 request.user = AnonymousUser()
-            return
-        user = request.user
-        if not user.is_authenticated:
             return
         if confirmed_phone(user_id) is not None or requires_2fa(user):
             strip_login(request)

@@ -14,6 +14,9 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import connection
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 
 from . import clock, digests
 from .conf import app_settings
@@ -56,6 +59,10 @@ class PendingLogin:
     expires_at: float = 0.0
     ended: str = ""
     locked_until: float = 0.0
+    #: The confirmed phone the code went to (its pk), which the verified session
+    #: is stamped with; and whether the user has recovery codes left to offer.
+    phone_id: str = ""
+    has_recovery_codes: bool = False
 
     @classmethod
     def start(
@@ -90,7 +97,8 @@ class PendingLogin:
         """Start over with a new nonce: what was bound to the old one stays behind."""
         fresh = PendingLogin(self.user_id, self.backend, self.fingerprint,
                              secrets.token_urlsafe(24), self.started_at, self.next_url,
-                             phase=self.phase)
+                             phase=self.phase, phone_id=self.phone_id,
+                             has_recovery_codes=self.has_recovery_codes)
         self.__dict__.update(fresh.__dict__)
         self.save(session)
 
@@ -135,10 +143,33 @@ class PendingLogin:
         return max(0, int(left + 0.999))
 
 
+#: The attribute under which ``SMS2FABackend.get_user`` brings the phone stamp along.
+PHONE_STAMP_ATTR = "sms2fa_phone_stamp"
+
+
 def phone_stamp(user_id: Any) -> str:
     """Names the user's confirmed phone (its row, replaced on every change), or "" for none."""
     pk = Phone.objects.filter(user_id=user_id, confirmed=True).values_list("pk", flat=True).first()
     return "" if pk is None else str(pk)
+
+
+def phone_stamp_sql(user_id: Any) -> RawSQL:
+    """``phone_stamp`` as an SQL expression (NULL for none), to read inside a
+    query that runs anyway; written out because it runs on every request."""
+    quote = connection.ops.quote_name
+    sql = (f"SELECT p.{quote('id')} FROM {quote(Phone._meta.db_table)} p"  # noqa: S608
+           f" WHERE p.{quote('user_id')} = %s AND p.{quote('confirmed')}")
+    return RawSQL(sql, (user_id,), output_field=IntegerField())  # noqa: S611
+
+
+def user_phone_stamp(user: Any) -> str:
+    """The stamp of ``user``'s phone: the one read with the user at the start of
+    the request if it was (only for checking a session; a change made during
+    the request is read with ``phone_stamp``)."""
+    if hasattr(user, PHONE_STAMP_ATTR):
+        pk = getattr(user, PHONE_STAMP_ATTR)
+        return "" if pk is None else str(pk)
+    return phone_stamp(user.pk)
 
 
 @dataclass(frozen=True)
@@ -150,14 +181,17 @@ class KnownCode:
     expires_at: datetime
 
 
-def mark_verified(session: SessionBase, user: AbstractBaseUser, via: str) -> None:
+def mark_verified(
+    session: SessionBase, user: AbstractBaseUser, via: str, phone: str | None = None
+) -> None:
     """Record that this session's login of ``user`` passed (or did not need) the
-    code, and with which phone: the session ends if the phone changes elsewhere."""
+    code, and with which phone (``phone``: the stamp of the one the code went
+    to, if known): the session ends if the phone changes elsewhere."""
     session[VERIFIED_SESSION_KEY] = {
         "user_id": str(user.pk),
         "via": via,
         "at": clock.now().timestamp(),
-        "phone": phone_stamp(user.pk),
+        "phone": phone_stamp(user.pk) if phone is None else phone,
     }
 
 
@@ -168,14 +202,14 @@ def restamp_phone(session: SessionBase, user: Any) -> None:
         session[VERIFIED_SESSION_KEY] = {**marker, "phone": phone_stamp(user.pk)}
 
 
-def phone_changed_since(session: SessionBase, user_id: Any) -> bool:
+def phone_changed_since(session: SessionBase, user: Any) -> bool:
     """True if the user's phone was added, changed or removed since this session
     was verified (by another session, support staff or a command). Sessions
     verified before the stamp existed count as unchanged."""
     marker = session.get(VERIFIED_SESSION_KEY)
     if not isinstance(marker, dict) or not isinstance(marker.get("phone"), str):
         return False
-    return marker["phone"] != phone_stamp(user_id)
+    return marker["phone"] != user_phone_stamp(user)
 
 
 def verified_at(session: SessionBase, user: AbstractBaseUser) -> float | None:

@@ -134,7 +134,9 @@ def take_budget(now: datetime | None = None) -> None:
     budget = app_settings.DAILY_SMS_BUDGET
     if budget is not None and spent_today(now) >= budget:
         raise BudgetExhausted(f"budget day:{_today(now)} of {budget} SMS spent")
-    SendGate.objects.filter(key=key).update(count=F("count") + 1)
+    if not SendGate.objects.filter(key=key).update(count=F("count") + 1):
+        # No row yet (the lock needed none): the first such SMS of the day.
+        SendGate.objects.create(key=key, touched_at=now, count=1)
 
 
 def _daily_limit(count: int, limit: int | None, whose: str) -> None:

@@ -30,6 +30,38 @@ from .remember import is_remembered
 DISPATCH_UID = "django_sms2fa.hold_login"
 
 
+def defer_new_session_key(request: HttpRequest) -> None:
+    """Let ``login()`` leave a session that was never stored without a key until
+    the response stores it: a held login then writes its session once, not twice.
+
+    ``login()`` cycles the key of a session without a user, and for a session
+    never stored that means storing it now, before the receivers run, only to
+    store it again with the pending login at the end of the request. Such a
+    session has no key an attacker could have planted: SessionMiddleware gives
+    it a fresh one when it stores it. A login that is not held gets its key at
+    once (``_store_deferred``), so the site's receivers see what Django gives them.
+    """
+    store = request.session
+    cycle = store.cycle_key
+
+    def cycle_key() -> None:
+        store.keys()  # loads: a key that names no stored session is dropped here
+        if store.session_key is not None:
+            cycle()
+            return
+        store.modified = True
+
+    try:
+        store.cycle_key = cycle_key  # type: ignore[method-assign]
+    except AttributeError:  # a session class that takes no attributes: as Django does
+        pass
+
+
+def _store_deferred(request: HttpRequest) -> None:
+    if request.session.session_key is None:
+        request.session.create()
+
+
 def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if completing_login.get() or request is None:
         return
@@ -40,10 +72,12 @@ def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
         PendingLogin.clear(request.session)
     phone = confirmed_phone(user.pk)
     if phone is None and not requires_2fa(user):
-        mark_verified(request.session, user, via="no-phone")
+        _store_deferred(request)
+        mark_verified(request.session, user, via="no-phone", phone="")
         return
     if phone is not None and is_remembered(request, user, phone):
-        mark_verified(request.session, user, via="remembered")
+        _store_deferred(request)
+        mark_verified(request.session, user, via="remembered", phone=str(phone.pk))
         return
     backend = request.session.get(BACKEND_SESSION_KEY, "")
     strip_login(request)

@@ -67,6 +67,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if django.VERSION >= (6, 1):
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
+DATABASES: dict[str, dict]
 if "postgres" in SERVICES:
     DATABASES = {
         "default": {
@@ -77,6 +78,17 @@ if "postgres" in SERVICES:
             "USER": "postgres",
             "HOST": "127.0.0.1",
             "PORT": "5432",
+        }
+    }
+elif os.environ.get("SMS2FA_TEST_SQLITE_FILE"):
+    # A file that several processes share, in the mode Django documents for
+    # concurrent use (tests/sqlite_race.py).
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ["SMS2FA_TEST_SQLITE_FILE"],
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30,
+                        "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }
 else:

@@ -52,9 +52,16 @@ class PendingLoginView(View):
     user: Any  # the site's user model
 
 
+    #: A code POST reads its challenge with the user (one query for both).
+    challenge: Any = None
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         pending = PendingLogin.load(request.session)
-        user = pending_user(pending) if pending is not None else None
+        user = None
+        if pending is not None:
+            if request.method == "POST" and "code" in request.POST:
+                self.challenge = pending_challenge(pending, with_user=True)
+            user = pending_user(pending, self.challenge)
         if pending is None or user is None:
             PendingLogin.clear(request.session)
             return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
@@ -95,7 +102,7 @@ class PendingLoginView(View):
             or refused.outcome in (Outcome.EXPIRED, Outcome.NOT_FOUND),
             # Spent or locked: the one way on is a new sign-in (a locked user waits first).
             "start_again": refused is not None and refused.outcome is Outcome.EXHAUSTED,
-            "has_recovery_codes": recovery.remaining(self.pending.user_id) > 0,
+            "has_recovery_codes": self.pending.has_recovery_codes,
         }
 
     def render_step(self, status: int = 200, **kwargs: Any) -> HttpResponse:
@@ -122,7 +129,8 @@ class VerifyView(PendingLoginView):
         form = CodeForm(request.POST, offer_remember=True)
         # Rate limit, challenge state and input format are all checked before
         # the code reaches argon2 (flow.check_login_code, shared with the JSON API).
-        result = check_login_code(request, self.pending, self.user, request.POST.get("code", ""))
+        result = check_login_code(request, self.pending, self.user, request.POST.get("code", ""),
+                                  self.challenge)
         if result.outcome is Outcome.RATE_LIMITED:
             return self.render_step(
                 status=429, error=_("Too many attempts. Please wait a few minutes and try again.")
@@ -219,7 +227,8 @@ class LoginEnrollView(PendingLoginView):
         if "phone_number" in request.POST:
             return self.send_to_new_phone()
         form = CodeForm(request.POST)
-        result = check_login_code(request, self.pending, self.user, request.POST.get("code", ""))
+        result = check_login_code(request, self.pending, self.user, request.POST.get("code", ""),
+                                  self.challenge)
         if result.outcome is Outcome.RATE_LIMITED:
             return self.render_enroll(
                 status=429, error=_("Too many attempts. Please wait a few minutes and try again.")
