@@ -310,10 +310,12 @@ def verify(
     *,
     request: HttpRequest | None = None,
     state_checked: bool = False,
+    phone_language: str | None = None,
 ) -> Verification:
     """Check ``code`` (already normalised) against ``challenge``, using one attempt.
 
-    ``state_checked`` says the caller has just had None from ``state(challenge)``.
+    ``state_checked`` says the caller has just had None from ``state(challenge)``;
+    ``phone_language``, the language the caller read on the user's phone, if it did.
     The code is hashed first, outside any transaction; then a conditional
     UPDATE claims the attempt and records its result. A right code's UPDATE
     also requires that no lockout holds; a wrong code is claimed under the
@@ -336,7 +338,7 @@ def verify(
         attempts__lt=F("max_attempts"),
     )
     if ok:
-        claimed = _claim_right_code(challenge, live, now, request)
+        claimed = _claim_right_code(challenge, live, now, request, phone_language)
     else:
         claim, failure = _claim_wrong_code(challenge, live, request)
         if isinstance(claim, Verification):
@@ -357,22 +359,29 @@ def verify(
 
 
 def _claim_right_code(
-    challenge: Challenge, live: Any, now: datetime, request: HttpRequest | None
+    challenge: Challenge, live: Any, now: datetime, request: HttpRequest | None,
+    phone_language: str | None,
 ) -> int:
     """Claim the attempt of a right code, unless a lockout holds: one UPDATE that
-    is the log entry of the verification too, then the phone's last use, in one
-    transaction. No gate: a right code changes no failure count, and the
-    lockout is part of the UPDATE's condition."""
+    is the log entry of the verification too (and so of the phone's last use,
+    ``Phone.objects.with_last_use``). No gate: a right code changes no failure
+    count, and the lockout is part of the UPDATE's condition.
+
+    The user's own sign-in (``request``) keeps their language on the phone, in
+    the same transaction; only when it differs from ``phone_language``, what
+    the caller read on the phone (None: not read)."""
     if challenge.user_id is not None:
         live = live.annotate(lock=lockout_end(challenge.user_id, now)).filter(lock__isnull=True)
+    claim = {"attempts": F("attempts") + 1, "status": Challenge.Status.VERIFIED,
+             "verified_at": now}
+    spoken = language.of_request() if request is not None else phone_language
+    if challenge.user_id is None or spoken == phone_language:
+        return live.update(**claim)
     with transaction.atomic():
-        claimed = live.update(attempts=F("attempts") + 1, status=Challenge.Status.VERIFIED,
-                              verified_at=now)
-        if claimed and challenge.user_id is not None:
-            used: dict[str, Any] = {"last_used_at": now}
-            if request is not None:  # the user's own sign-in: keep their language
-                used["language"] = language.of_request()
-            Phone.objects.filter(user_id=challenge.user_id, confirmed=True).update(**used)
+        claimed = live.update(**claim)
+        if claimed:
+            Phone.objects.filter(user_id=challenge.user_id, confirmed=True).exclude(
+                language=spoken).update(language=spoken)
     return claimed
 
 

@@ -65,7 +65,7 @@ def send_login_code(
     if user is None or phone is None:
         PendingLogin.clear(request.session)
         return None
-    pending.phone_id = str(phone.pk)
+    pending.phone_id, pending.phone_language = str(phone.pk), phone.language
     pending.has_recovery_codes = bool(getattr(phone, "has_recovery_codes", True))
     return _send(request, pending, user, phone.number, LOGIN, to_confirmed=True,
                  read_with=phone)
@@ -158,7 +158,9 @@ def _check_login_code(
         code = normalise_code(raw_code, app_settings.CODE_LENGTH)
     except InvalidCodeFormat:
         return Verification(Outcome.MALFORMED, challenge)
-    return challenges.verify(challenge, code, request=request, state_checked=True)
+    known = pending.phone_language if pending.phase == "code" and pending.phone_id else None
+    return challenges.verify(challenge, code, request=request, state_checked=True,
+                             phone_language=known)
 
 
 def finish_enrollment(

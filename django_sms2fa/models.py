@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Right
+from django.db.models.functions import Coalesce, Right
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
 from .phones import mask
+
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=dt_timezone.utc)
+
+
+class PhoneQuerySet(models.QuerySet):
+    def with_last_use(self) -> PhoneQuerySet:
+        """Annotate ``last_used_at``: when a code sent to the phone (since it was
+        confirmed) was last verified. The challenge rows are the log of that;
+        a sign-in writes nothing to the phone."""
+        # Codes sent before the phone was confirmed went to an earlier number
+        # (a phone whose confirmation time is unknown takes them all).
+        since = Coalesce(models.OuterRef("confirmed_at"), models.Value(_LONG_AGO))
+        verified = Challenge.objects.filter(
+            user_id=models.OuterRef("user_id"), to_confirmed=True,
+            status=Challenge.Status.VERIFIED, created_at__gte=since,
+        ).order_by("-created_at").values("verified_at")[:1]
+        return self.annotate(last_used_at=models.Subquery(verified))
 
 
 class Phone(models.Model):
@@ -26,10 +45,11 @@ class Phone(models.Model):
     confirmed = models.BooleanField(_("confirmed"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     #: The language the user last signed in with: notices to this phone (and
     #: the user's e-mails) go out in it. Empty: settings.LANGUAGE_CODE.
     language = models.CharField(_("language"), max_length=20, blank=True, default="")
+
+    objects = PhoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phone")

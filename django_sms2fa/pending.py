@@ -60,8 +60,10 @@ class PendingLogin:
     ended: str = ""
     locked_until: float = 0.0
     #: The confirmed phone the code went to (its pk), which the verified session
-    #: is stamped with; and whether the user has recovery codes left to offer.
+    #: is stamped with, and the language kept on it; and whether the user has
+    #: recovery codes left to offer.
     phone_id: str = ""
+    phone_language: str = ""
     has_recovery_codes: bool = False
 
     @classmethod
@@ -98,6 +100,7 @@ class PendingLogin:
         fresh = PendingLogin(self.user_id, self.backend, self.fingerprint,
                              secrets.token_urlsafe(24), self.started_at, self.next_url,
                              phase=self.phase, phone_id=self.phone_id,
+                             phone_language=self.phone_language,
                              has_recovery_codes=self.has_recovery_codes)
         self.__dict__.update(fresh.__dict__)
         self.save(session)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import display_for_value
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -49,6 +50,15 @@ class PhoneAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("number"))
     def masked(self, obj: Phone) -> str:
         return unbroken(obj.masked)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).with_last_use()  # type: ignore[attr-defined]
+
+    @admin.display(description=gettext_lazy("last used"), ordering="last_used_at")
+    def last_used_at(self, obj: Phone) -> str:
+        # As the admin shows a model's own date field, on the list and the detail page.
+        return display_for_value(obj.last_used_at,  # type: ignore[attr-defined]
+                                 self.get_empty_value_display())
 
     def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
         # Django 6.1 passes where the actions show (an ActionLocation) and warns

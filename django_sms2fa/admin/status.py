@@ -25,7 +25,7 @@ LATEST = 10
 
 def status_of(user: Any) -> dict[str, Any]:
     """What an operator needs to know of ``user``'s two-factor sign-in."""
-    phone = Phone.objects.filter(user=user, confirmed=True).first()
+    phone = Phone.objects.filter(user=user, confirmed=True).with_last_use().first()
     unconfirmed = Phone.objects.filter(user=user, confirmed=False).first()
     return {
         "phone": phone,

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             self.reset(user, actor)
 
     def status(self, user: Any) -> None:
-        phone = Phone.objects.filter(user=user, confirmed=True).first()
+        phone = Phone.objects.filter(user=user, confirmed=True).with_last_use().first()
         until = locked_until(user.pk)
         day = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
         codes = Challenge.objects.filter(user=user, created_at__gte=day).aggregate(
