@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import recovery
@@ -12,6 +14,28 @@ from .codes import MAX_INPUT_LENGTH, InvalidCodeFormat, normalise_code
 from .conf import app_settings
 from .enrollment import validate_number
 from .phones import InvalidPhoneNumber
+
+
+class CodeInput(forms.TextInput):
+    """A text input written out in Python: the same HTML as Django's template
+    (``django/forms/widgets/input.html``) for a fraction of its cost, on the
+    page every login renders."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"']
+        if widget["value"] is not None:
+            html.append(f' value="{escape(widget["value"])}"')
+        # As django/forms/widgets/attrs.html: in order; True bare, False left out.
+        for key, item in widget["attrs"].items():
+            if item is True:
+                html.append(f" {escape(key)}")
+            elif item is not False:
+                html.append(f' {escape(key)}="{escape(item)}"')
+        html.append(">")
+        return mark_safe("".join(html))  # noqa: S308 (every part escaped above)
 
 
 class CodeForm(forms.Form):
@@ -26,7 +50,7 @@ class CodeForm(forms.Form):
         error_messages={
             "null_characters_not_allowed": _("Enter the code from the SMS, digits only.")
         },
-        widget=forms.TextInput(
+        widget=CodeInput(
             attrs={
                 "inputmode": "numeric",
                 "autocomplete": "one-time-code",

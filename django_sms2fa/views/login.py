@@ -49,27 +49,31 @@ class PendingLoginView(View):
     template_name = "sms2fa/verify.html"
     phase = "code"
     pending: PendingLogin
-    user: Any  # the site's user model
-
-
+    user: Any  # the site's user model; None on a page rendered from the session
     #: A code POST reads its challenge with the user (one query for both).
     challenge: Any = None
+    #: Its GET renders from the session alone: the POST that follows checks the user.
+    get_from_session = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         pending = PendingLogin.load(request.session)
-        user = None
-        if pending is not None:
-            if request.method == "POST" and "code" in request.POST:
-                self.challenge = pending_challenge(pending, with_user=True)
-            user = pending_user(pending, self.challenge)
-        if pending is None or user is None:
+        if pending is None or not self.load_user(request, pending):
             PendingLogin.clear(request.session)
             return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
-        self.pending, self.user = pending, user
         if self.pending.phase != self.phase:
             name = "sms2fa:verify" if self.pending.phase == "code" else "sms2fa:login_enroll"
             return HttpResponseRedirect(reverse(name))
         return super().dispatch(request, *args, **kwargs)
+
+    def load_user(self, request: HttpRequest, pending: PendingLogin) -> bool:
+        """Keep the pending login and its user; False if the user may no longer sign in."""
+        self.pending, self.user = pending, None
+        if request.method == "GET" and self.get_from_session:
+            return True
+        if request.method == "POST" and "code" in request.POST:
+            self.challenge = pending_challenge(pending, with_user=True)
+        self.user = pending_user(pending, self.challenge)
+        return self.user is not None
 
     def context(
         self, form: CodeForm | None = None, error: str = "", *, from_session: bool = False
@@ -120,6 +124,8 @@ class PendingLoginView(View):
 
 
 class VerifyView(PendingLoginView):
+    get_from_session = True
+
     def get(self, request: HttpRequest) -> HttpResponse:
         # What every login goes through after its password POST: rendered from
         # the session alone; the code POST asks the database.
