@@ -14,11 +14,14 @@ no ``requests`` exception (which quotes the URL) leaves this module.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -105,6 +108,9 @@ def _session() -> requests.Session:
     # One session per thread keeps TLS connections to IPROG alive between calls.
     if not hasattr(_local, "session"):
         session = requests.Session()
+        # What requests would read from the environment on every call is read
+        # once per environment instead (``_environment``).
+        session.trust_env = False
         adapter = _DeadlineAdapter()
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -112,39 +118,93 @@ def _session() -> requests.Session:
     return _local.session
 
 
-class _Watchdog:
-    """Shut the sockets of one call once its deadline has passed."""
+#: The variables requests consults when it trusts the environment: proxies and CA bundles.
+_ENVIRONMENT = tuple(
+    name for proxy in ("http", "https", "all", "no")
+    for name in (f"{proxy}_proxy", f"{proxy.upper()}_PROXY")
+) + ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_settings_cache: dict[tuple, dict[str, Any]] = {}
+
+
+def _environment(url: str) -> dict[str, Any]:
+    """The proxies and certificate bundle that requests would take from the
+    environment for ``url``; computed again whenever any of those variables changes."""
+    key = (urlsplit(url)[:2], tuple(os.environ.get(name) for name in _ENVIRONMENT))
+    found = _settings_cache.get(key)
+    if found is None:
+        verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        found = {"proxies": requests.utils.get_environ_proxies(url), "verify": verify}
+        if len(_settings_cache) > 64:  # environments come and go only in tests
+            _settings_cache.clear()
+        _settings_cache[key] = found
+    return found
+
+
+class _Watch:
+    """One call under the watchdog: its deadline and the sockets it uses."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
+        self.ends_at = time.monotonic() + deadline
         self.sockets: list[Any] = []
         self.expired = False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="sms2fa-deadline", daemon=True)
 
-    def __enter__(self) -> _Watchdog:
+    def __enter__(self) -> _Watch:
         _local.sockets = self.sockets
-        self._thread.start()
+        _watchdog.add(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         _local.sockets = None
-        self._done.set()
-        self._thread.join()
+        _watchdog.remove(self)
 
-    def _watch(self) -> None:
-        if self._done.wait(self.deadline):
-            return
-        self.expired = True
-        # Keep cutting until the call gives up: a connection may still be opening.
-        while True:
-            for sock in list(self.sockets):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            if self._done.wait(0.02):
-                return
+
+class _Watchdog:
+    """One thread per process that shuts the sockets of every call past its
+    deadline (a thread per call cost more than the rest of the call)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._watches: set[_Watch] = set()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def add(self, watch: _Watch) -> None:
+        with self._changed:
+            if self._thread is None or self._pid != os.getpid():  # none yet, or forked
+                self._thread = threading.Thread(target=self._run, name="sms2fa-deadline",
+                                                daemon=True)
+                self._pid = os.getpid()
+                self._thread.start()
+            self._watches.add(watch)
+            self._changed.notify()
+
+    def remove(self, watch: _Watch) -> None:
+        with self._changed:
+            self._watches.discard(watch)
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                wait = None
+                for watch in self._watches:
+                    if now >= watch.ends_at:
+                        watch.expired = True
+                        # Keep cutting until the call gives up: a connection may still be opening.
+                        for sock in list(watch.sockets):
+                            try:
+                                sock.shutdown(socket.SHUT_RDWR)
+                            except OSError:
+                                pass
+                        left = 0.02
+                    else:
+                        left = watch.ends_at - now
+                    wait = left if wait is None else min(wait, left)
+                self._changed.wait(wait)
+
+
+_watchdog = _Watchdog()
 
 
 def call(
@@ -159,26 +219,27 @@ def call(
 
     Redirects are never followed: a 307/308 would carry the token to any host.
     """
-    watchdog = _Watchdog(deadline)
+    watch = _Watch(deadline)
     try:
-        with watchdog:
+        with watch:
             response = _session().request(
-                method, url, timeout=timeout, allow_redirects=False, **kwargs
+                method, url, timeout=timeout, allow_redirects=False, **_environment(url),
+                **kwargs,
             )
     except requests.RequestException as exc:
-        failure = _failure(exc, watchdog)
+        failure = _failure(exc, watch)
     else:
-        if not watchdog.expired:
+        if not watch.expired:
             return response
         # Cut off mid-answer, http.client may still make a "response" of the part it read.
         response.close()
-        failure = _failure(None, watchdog)
+        failure = _failure(None, watch)
     # Raised outside the except block: the requests exception holds the
     # prepared request, token and all, and must not ride along as __context__.
     raise failure
 
 
-def _failure(exc: requests.RequestException | None, watchdog: _Watchdog) -> SendError:
+def _failure(exc: requests.RequestException | None, watchdog: _Watch) -> SendError:
     """The SendError for a request that got no usable answer."""
     if watchdog.expired:
         return GatewayTimeout(f"IPROG did not answer within {watchdog.deadline:g} s")
