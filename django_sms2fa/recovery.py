@@ -74,7 +74,7 @@ def replace_codes(user: Any, count: int, request: HttpRequest | None = None) -> 
         RecoveryCode(
             user=user,
             selector=selector,
-            code_hash=hash_code(secret, _binding(user.pk, selector)),
+            code_hash=hash_code(secret, _binding(user.pk, selector), long_lived=True),
             created_at=clock.now(),
         )
         for selector, secret in codes.items()

@@ -76,3 +76,17 @@ def test_fallback_keys_are_tried_only_when_asked(settings):
     assert not check_code(encoded, "123456", "b")
     assert check_code(encoded, "123456", "b", with_fallbacks=True)
     assert not check_code(encoded, "123457", "b", with_fallbacks=True)
+
+
+def test_one_time_codes_cost_256_kib_and_recovery_codes_2_mib():
+    assert hash_code("123456", "c:1:login").startswith("$argon2id$v=19$m=256,t=1,p=1$")
+    kept = hash_code("abcdefgh", "recovery:1:wxyz", long_lived=True)
+    assert kept.startswith("$argon2id$v=19$m=2048,t=1,p=1$")
+    assert check_code(kept, "abcdefgh", "recovery:1:wxyz")
+
+
+def test_a_code_hashed_at_the_former_cost_still_checks():
+    # Codes sent before the upgrade (2 MiB) stay valid for the rest of their life.
+    earlier = hash_code("123456", "c:1:login", long_lived=True)
+    assert check_code(earlier, "123456", "c:1:login")
+    assert not check_code(earlier, "654321", "c:1:login")
