@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, get_user, get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
-from .pending import PHONE_STAMP_ATTR, phone_stamp_sql
+from . import statements
+from .pending import PHONE_STAMP_ATTR
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -28,12 +30,11 @@ class SMS2FABackend(ModelBackend):
         """The session's user, read with the stamp of their confirmed phone: the
         middleware ends the session if the phone changed since it was verified,
         and this spares every signed-in request a query of its own for it."""
-        users = get_user_model()._default_manager
         try:
-            user = users.annotate(**{PHONE_STAMP_ATTR: phone_stamp_sql(user_id)}).get(pk=user_id)
-        except (users.model.DoesNotExist, ValueError, TypeError):
+            user = statements.user_with_phone_stamp(user_id, PHONE_STAMP_ATTR)
+        except (ValueError, TypeError, ValidationError):  # not a pk of this user model
             return None
-        return user if self.user_can_authenticate(user) else None
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def carry_over_model_backend(request: HttpRequest) -> bool:

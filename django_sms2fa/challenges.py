@@ -28,7 +28,7 @@ from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from . import breaker, clock, events, language, quota, recovery, signals
+from . import breaker, clock, events, language, quota, signals, statements
 from .codes import check_code, generate_code, hash_code
 from .conf import app_settings
 from .exceptions import (
@@ -39,7 +39,7 @@ from .exceptions import (
     SendRefused,
 )
 from .limits import client_ip
-from .lockout import Failure, announce, locked_until, lockout_end, record_failure, take_gate
+from .lockout import Failure, announce, locked_until, record_failure, take_gate
 from .models import Challenge, Phone, SecurityEvent
 from .notices import site_domain
 from .phones import mask, phone_key
@@ -88,12 +88,7 @@ def confirmed_phone(user_id: Any) -> Phone | None:
     (``user_locked_until``), so a send needs no query of its own for it, and
     whether they have recovery codes left (``has_recovery_codes``), which the
     code page offers."""
-    return (
-        Phone.objects.filter(user_id=user_id, confirmed=True)
-        .annotate(user_locked_until=lockout_end(user_id, clock.now()),
-                  has_recovery_codes=recovery.any_left_sql(user_id))
-        .first()
-    )
+    return statements.confirmed_phone(user_id, clock.now())
 
 
 def issue(
@@ -181,7 +176,7 @@ def _issue(
                 max((c.attempts for c in earlier), default=0), challenge.max_attempts
             )
             earlier.update(status=Challenge.Status.SUPERSEDED)
-        challenge.save(force_insert=True)
+        statements.insert(challenge)  # no model signals: code_sent and the rest say what happened
     error = _deliver(challenge, number, code, request)
     return challenge, error
 
@@ -211,10 +206,10 @@ def _deliver(
         delivery = (
             Challenge.Delivery.UNKNOWN if error.may_have_been_sent else Challenge.Delivery.FAILED
         )
-        Challenge.objects.filter(pk=challenge.pk).update(
-            delivery=delivery, gateway_error=str(error.detail or type(error).__name__)[:255]
-        )
-        challenge.refresh_from_db()
+        challenge.delivery = delivery
+        challenge.gateway_error = str(error.detail or type(error).__name__)[:255]
+        statements.update_challenge(challenge.pk, delivery=challenge.delivery,
+                                    gateway_error=challenge.gateway_error)
         events.record(
             SecurityEvent.Kind.SEND_FAILED, challenge=challenge, request=request,
             detail=challenge.gateway_error,
@@ -227,15 +222,14 @@ def _deliver(
     if isinstance(result, GeneratedCode) and result.code:
         # The gateway made the code (IPROG's OTP mode): keep only its hash.
         challenge.code_hash = hash_code(result.code, challenge.binding)
-        Challenge.objects.filter(pk=challenge.pk).update(code_hash=challenge.code_hash)
+        statements.update_challenge(challenge.pk, code_hash=challenge.code_hash)
     challenge.delivery = Challenge.Delivery.SENT
     challenge.gateway_message_id = result.message_id[:64]
     # The row was committed before the gateway call, so that an SMS that may
     # have gone out always counts; the answer is this one short UPDATE. The
     # challenge is the log entry of the send: no separate event.
-    Challenge.objects.filter(pk=challenge.pk).update(
-        delivery=challenge.delivery, gateway_message_id=challenge.gateway_message_id
-    )
+    statements.update_challenge(challenge.pk, delivery=challenge.delivery,
+                                gateway_message_id=challenge.gateway_message_id)
     signals.code_sent.send(Challenge, challenge=challenge, request=request)
     quota.sent(challenge)
     return None
@@ -263,7 +257,7 @@ def current(
         return None
     found = Challenge.objects.filter(
         pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
-    ).annotate(user_locked_until=lockout_end(user_id, clock.now()))
+    ).annotate(user_locked_until=statements.lockout_end(user_id, clock.now()))
     if with_user:
         found = found.select_related("user")
     return found.first()
@@ -333,13 +327,13 @@ def verify(
     ok = check_code(challenge.code_hash, code, challenge.binding)
     failure: Failure | None = None
     now = clock.now()
-    live = Challenge.objects.filter(
-        pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now,
-        attempts__lt=F("max_attempts"),
-    )
     if ok:
-        claimed = _claim_right_code(challenge, live, now, request, phone_language)
+        claimed = _claim_right_code(challenge, now, request, phone_language)
     else:
+        live = Challenge.objects.filter(
+            pk=challenge.pk, status=Challenge.Status.PENDING, expires_at__gt=now,
+            attempts__lt=F("max_attempts"),
+        )
         claim, failure = _claim_wrong_code(challenge, live, request)
         if isinstance(claim, Verification):
             return claim
@@ -359,7 +353,7 @@ def verify(
 
 
 def _claim_right_code(
-    challenge: Challenge, live: Any, now: datetime, request: HttpRequest | None,
+    challenge: Challenge, now: datetime, request: HttpRequest | None,
     phone_language: str | None,
 ) -> int:
     """Claim the attempt of a right code, unless a lockout holds: one UPDATE that
@@ -370,15 +364,11 @@ def _claim_right_code(
     The user's own sign-in (``request``) keeps their language on the phone, in
     the same transaction; only when it differs from ``phone_language``, what
     the caller read on the phone (None: not read)."""
-    if challenge.user_id is not None:
-        live = live.annotate(lock=lockout_end(challenge.user_id, now)).filter(lock__isnull=True)
-    claim = {"attempts": F("attempts") + 1, "status": Challenge.Status.VERIFIED,
-             "verified_at": now}
     spoken = language.of_request() if request is not None else phone_language
     if challenge.user_id is None or spoken == phone_language:
-        return live.update(**claim)
+        return statements.claim_right_code(challenge, now)
     with transaction.atomic():
-        claimed = live.update(**claim)
+        claimed = statements.claim_right_code(challenge, now)
         if claimed:
             Phone.objects.filter(user_id=challenge.user_id, confirmed=True).exclude(
                 language=spoken).update(language=spoken)

@@ -7,7 +7,7 @@ doubled for each earlier lockout in the past day (at most a day). An attempt
 counts, and the lockout it earns is written, in the transaction that claims it,
 under the user's gate row: the count is exact across processes and hosts, and
 survives any cache flush. A correct code takes no gate: its claim refuses
-itself, in the same UPDATE, while a lockout holds (``lockout_end``).
+itself, in the same UPDATE, while a lockout holds (``statements.lockout_end``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models import DateTimeField, Exists, OuterRef, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -56,29 +54,6 @@ def _holding(user_ref: Any, now: datetime) -> QuerySet:
                                      until__gt=now)
         .exclude(Exists(lifted)).order_by("-until").values("until")
     )
-
-
-def lockout_end(user_id: Any, now: datetime) -> RawSQL:
-    """SQL for when the user's lockout ends (NULL if none holds at ``now``): one
-    expression, so that a page or a code check reads the lockout inside the
-    query it runs anyway, instead of in a query of its own. The same rule as
-    ``locked_until``, written out because it runs on every login: building it
-    with the ORM cost more CPU than the query itself."""
-    quote = connection.ops.quote_name
-    table = quote(SecurityEvent._meta.db_table)
-    until, user, kind, created = (quote(name) for name in ("until", "user_id", "kind",
-                                                            "created_at"))
-    # Only our own quoted table and column names are formatted in; every value
-    # is a bound parameter.
-    sql = (
-        f"SELECT lo.{until} FROM {table} lo WHERE lo.{user} = %s AND lo.{kind} = %s"  # noqa: S608
-        f" AND lo.{until} > %s AND NOT EXISTS (SELECT 1 FROM {table} ul"
-        f" WHERE ul.{user} = lo.{user} AND ul.{kind} = %s AND ul.{created} >= lo.{created})"
-        f" ORDER BY lo.{until} DESC LIMIT 1"
-    )
-    params = (user_id, SecurityEvent.Kind.LOCKED_OUT,
-              connection.ops.adapt_datetimefield_value(now), SecurityEvent.Kind.UNLOCKED)
-    return RawSQL(sql, params, output_field=DateTimeField())  # noqa: S611
 
 
 def locked_until(user_id: Any) -> datetime | None:

@@ -14,9 +14,6 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import connection
-from django.db.models import IntegerField
-from django.db.models.expressions import RawSQL
 
 from . import clock, digests
 from .conf import app_settings
@@ -146,7 +143,8 @@ class PendingLogin:
         return max(0, int(left + 0.999))
 
 
-#: The attribute under which ``SMS2FABackend.get_user`` brings the phone stamp along.
+#: The attribute under which ``SMS2FABackend.get_user`` brings the phone stamp
+#: along (``statements.user_with_phone_stamp``).
 PHONE_STAMP_ATTR = "sms2fa_phone_stamp"
 
 
@@ -154,15 +152,6 @@ def phone_stamp(user_id: Any) -> str:
     """Names the user's confirmed phone (its row, replaced on every change), or "" for none."""
     pk = Phone.objects.filter(user_id=user_id, confirmed=True).values_list("pk", flat=True).first()
     return "" if pk is None else str(pk)
-
-
-def phone_stamp_sql(user_id: Any) -> RawSQL:
-    """``phone_stamp`` as an SQL expression (NULL for none), to read inside a
-    query that runs anyway; written out because it runs on every request."""
-    quote = connection.ops.quote_name
-    sql = (f"SELECT p.{quote('id')} FROM {quote(Phone._meta.db_table)} p"  # noqa: S608
-           f" WHERE p.{quote('user_id')} = %s AND p.{quote('confirmed')}")
-    return RawSQL(sql, (user_id,), output_field=IntegerField())  # noqa: S611
 
 
 def user_phone_stamp(user: Any) -> str:

@@ -31,7 +31,7 @@ from django.core.cache import caches
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import alerts, clock, gates
+from . import alerts, clock, gates, statements
 from .conf import app_settings
 from .exceptions import BudgetExhausted, RegionNotAllowed, ResendTooSoon, SendRateLimited
 from .limits import parse_rate
@@ -73,16 +73,10 @@ def reserve_send(phone_key: str, *, user_id: Any, to_confirmed: bool, purpose: s
     limit, seconds = parse_rate(rate)
     gates.lock(f"phone:{phone_key}", clock.now())
     now = clock.now()
-    scope = Q(phone_key=phone_key) | Q(user_id=user_id) if user_id is not None else Q(
-        phone_key=phone_key
-    )
     # The phone's and the user's codes of the last 24 hours (a few dozen rows at
     # most, bounded by the limits themselves), counted here: one short query,
     # cheaper to build than the same counts as filtered aggregates in SQL.
-    day = Challenge.objects.filter(scope, created_at__gt=now - timedelta(days=1)).order_by()
-    rows = day.values_list(
-        "phone_key", "user_id", "to_confirmed", "purpose", "status", "delivery", "created_at"
-    )
+    rows = statements.send_window(phone_key, user_id, now - timedelta(days=1))
     counts = _count(rows, phone_key, user_id, to_confirmed, purpose, now, seconds)
     if counts["latest"] is not None:
         wait = app_settings.RESEND_COOLDOWN - (now - counts["latest"]).total_seconds()

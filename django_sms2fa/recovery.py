@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
+from django.db import transaction
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
@@ -89,15 +87,6 @@ def replace_codes(user: Any, count: int, request: HttpRequest | None = None) -> 
 
 def remaining(user_id: Any) -> int:
     return RecoveryCode.objects.filter(user_id=user_id, used_at__isnull=True).count()
-
-
-def any_left_sql(user_id: Any) -> RawSQL:
-    """``remaining(user_id) > 0`` as an SQL expression, to read inside a query
-    that runs anyway (the login's phone lookup)."""
-    quote = connection.ops.quote_name
-    sql = (f"EXISTS (SELECT 1 FROM {quote(RecoveryCode._meta.db_table)} r"  # noqa: S608
-           f" WHERE r.{quote('user_id')} = %s AND r.{quote('used_at')} IS NULL)")
-    return RawSQL(sql, (user_id,), output_field=BooleanField())  # noqa: S611
 
 
 @sensitive_variables("normalised", "secret")

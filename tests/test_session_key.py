@@ -69,3 +69,15 @@ def test_a_login_let_through_gives_receivers_a_stored_session(client, plain_user
     assert len(seen) == 1 and seen[0][1] is True
     assert client.session.session_key == seen[0][0]
     assert client.get("/whoami/").content == b"bob"
+
+
+@pytest.mark.parametrize("verified", [False, True])
+def test_a_session_naming_a_user_who_is_gone_is_anonymous(client, user, verified):
+    session = client.session
+    session["_auth_user_id"] = "99999"
+    session["_auth_user_backend"] = "django_sms2fa.backends.SMS2FABackend"
+    session["_auth_user_hash"] = "x"
+    if verified:
+        session["_sms2fa_verified"] = {"user_id": "99999", "via": "code", "at": 0, "phone": ""}
+    session.save()
+    assert client.get("/whoami/").content == b"anonymous"
