@@ -255,12 +255,14 @@ def current(
         uuid.UUID(challenge_id)
     except (TypeError, ValueError):
         return None
-    found = Challenge.objects.filter(
-        pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
-    ).annotate(user_locked_until=statements.lockout_end(user_id, clock.now()))
     if with_user:
-        found = found.select_related("user")
-    return found.first()
+        return statements.challenge_with_user(
+            challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce),
+            now=clock.now(),
+        )
+    return Challenge.objects.filter(
+        pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
+    ).annotate(user_locked_until=statements.lockout_end(user_id, clock.now())).first()
 
 
 def cancel(*, user_id: Any, purpose: str, nonce: str) -> int:

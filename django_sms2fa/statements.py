@@ -83,20 +83,46 @@ def any_left_sql(user_id: Any) -> RawSQL:
     return RawSQL(sql, (user_id,), output_field=BooleanField())  # noqa: S611
 
 
+def _select(model: type[Model], alias: str) -> tuple[list[Field], str]:
+    """The concrete fields of ``model`` and their columns as ``alias.column``."""
+    fields = list(model._meta.concrete_fields)
+    return fields, ", ".join(f"{alias}.{_q(f.column)}" for f in fields)
+
+
+def _instance(model: type[Model], fields: list[Field], values: Sequence[Any]) -> Any:
+    """An instance of ``model`` from a row read here, each value converted as
+    the ORM converts it (the backend's converters, then the field's)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for convert in (*connection.ops.get_db_converters(column),
+                        *column.get_db_converters(connection)):
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def _fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def confirmed_phone(user_id: Any, now: datetime) -> Phone | None:
     """The user's confirmed phone with ``user_locked_until`` (see
-    ``lockout.lockout_end``) and ``has_recovery_codes``, or None."""
+    ``lockout_end``) and ``has_recovery_codes``, or None."""
     lock, left = lockout_end(user_id, now), any_left_sql(user_id)
-    sql = (
-        f"SELECT p.*, ({lock.sql}) AS user_locked_until, {left.sql} AS has_recovery_codes"  # noqa: S608
-        f" FROM {_table(Phone)} p WHERE p.{_q('user_id')} = %s AND p.{_q('confirmed')}"
-        f" ORDER BY p.{_q('id')} LIMIT 1"
+    fields, columns = _select(Phone, "p")
+    row = _fetch_one(
+        f"SELECT {columns}, ({lock.sql}), {left.sql} FROM {_table(Phone)} p"  # noqa: S608
+        f" WHERE p.{_q('user_id')} = %s AND p.{_q('confirmed')} ORDER BY p.{_q('id')} LIMIT 1",
+        (*lock.params, *left.params, _param(Phone, "user", user_id)),
     )
-    params = (*lock.params, *left.params, _param(Phone, "user", user_id))
-    phone = next(iter(Phone.objects.raw(sql, params)), None)
-    if phone is not None:
-        phone.user_locked_until = _when(phone.user_locked_until)  # type: ignore[attr-defined]
-        phone.has_recovery_codes = bool(phone.has_recovery_codes)  # type: ignore[attr-defined]
+    if row is None:
+        return None
+    phone = _instance(Phone, fields, row[:len(fields)])
+    phone.user_locked_until = _when(row[len(fields)])
+    phone.has_recovery_codes = bool(row[len(fields) + 1])
     return phone
 
 
@@ -104,12 +130,46 @@ def user_with_phone_stamp(user_id: Any, stamp_attr: str) -> Any:
     """The user ``user_id`` with the pk of their confirmed phone (None for none)
     as ``stamp_attr``; None if there is no such user."""
     users = get_user_model()
-    stamp = (f"SELECT p.{_q('id')} FROM {_table(Phone)} p"  # noqa: S608
-             f" WHERE p.{_q('user_id')} = u.{_q(users._meta.pk.column)} AND p.{_q('confirmed')}")
-    sql = (f"SELECT u.*, ({stamp}) AS {_q(stamp_attr)} FROM {_table(users)} u"  # noqa: S608
-           f" WHERE u.{_q(users._meta.pk.column)} = %s")
-    pk = _param(users, users._meta.pk.name, user_id)
-    return next(iter(users._default_manager.raw(sql, (pk,))), None)
+    fields, columns = _select(users, "u")
+    pk = _q(users._meta.pk.column)
+    row = _fetch_one(
+        f"SELECT {columns}, (SELECT p.{_q('id')} FROM {_table(Phone)} p"  # noqa: S608
+        f" WHERE p.{_q('user_id')} = u.{pk} AND p.{_q('confirmed')})"
+        f" FROM {_table(users)} u WHERE u.{pk} = %s",
+        (_param(users, users._meta.pk.name, user_id),),
+    )
+    if row is None:
+        return None
+    user = _instance(users, fields, row[:len(fields)])
+    setattr(user, stamp_attr, row[len(fields)])
+    return user
+
+
+def challenge_with_user(
+    challenge_id: Any, *, user_id: Any, purpose: str, session_ref: str, now: datetime
+) -> Challenge | None:
+    """The challenge if it is the user's for ``purpose`` and ``session_ref``, with
+    its ``user`` and ``user_locked_until`` read in the same query; else None."""
+    users = get_user_model()
+    lock = lockout_end(user_id, now)
+    challenge_fields, challenge_columns = _select(Challenge, "c")
+    user_fields, user_columns = _select(users, "u")
+    row = _fetch_one(
+        f"SELECT {challenge_columns}, ({lock.sql}), {user_columns}"  # noqa: S608
+        f" FROM {_table(Challenge)} c INNER JOIN {_table(users)} u"
+        f" ON u.{_q(users._meta.pk.column)} = c.{_q('user_id')}"
+        f" WHERE c.{_q('id')} = %s AND c.{_q('user_id')} = %s AND c.{_q('purpose')} = %s"
+        f" AND c.{_q('session_ref')} = %s",
+        (*lock.params, _param(Challenge, "id", challenge_id), _param(Challenge, "user", user_id),
+         purpose, session_ref),
+    )
+    if row is None:
+        return None
+    split = len(challenge_fields)
+    challenge = _instance(Challenge, challenge_fields, row[:split])
+    challenge.user_locked_until = _when(row[split])
+    challenge.user = _instance(users, user_fields, row[split + 1:])
+    return challenge
 
 
 def send_window(phone_key: str, user_id: Any, since: datetime) -> list[tuple]:
