@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
@@ -28,7 +29,12 @@ from .models import Challenge, Phone, RecoveryCode, SecurityEvent
 
 
 def _q(name: str | None) -> str:
-    return connection.ops.quote_name(str(name))
+    return _quoted(connection.vendor, str(name))
+
+
+@lru_cache(maxsize=1024)
+def _quoted(vendor: str, name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 def _table(model: type[Model]) -> str:
@@ -57,10 +63,8 @@ def lockout_end(user_id: Any, now: datetime) -> RawSQL:
     query it runs anyway, instead of in a query of its own. The same rule as
     ``lockout.locked_until``, written out because it runs on every login: building it
     with the ORM cost more CPU than the query itself."""
-    quote = connection.ops.quote_name
-    table = quote(SecurityEvent._meta.db_table)
-    until, user, kind, created = (quote(name) for name in ("until", "user_id", "kind",
-                                                            "created_at"))
+    table = _q(SecurityEvent._meta.db_table)
+    until, user, kind, created = (_q(name) for name in ("until", "user_id", "kind", "created_at"))
     # Only our own quoted table and column names are formatted in; every value
     # is a bound parameter.
     sql = (
@@ -77,14 +81,18 @@ def lockout_end(user_id: Any, now: datetime) -> RawSQL:
 def any_left_sql(user_id: Any) -> RawSQL:
     """``recovery.remaining(user_id) > 0`` as an SQL expression, to read inside a query
     that runs anyway (the login's phone lookup)."""
-    quote = connection.ops.quote_name
-    sql = (f"EXISTS (SELECT 1 FROM {quote(RecoveryCode._meta.db_table)} r"  # noqa: S608
-           f" WHERE r.{quote('user_id')} = %s AND r.{quote('used_at')} IS NULL)")
+    sql = (f"EXISTS (SELECT 1 FROM {_q(RecoveryCode._meta.db_table)} r"  # noqa: S608
+           f" WHERE r.{_q('user_id')} = %s AND r.{_q('used_at')} IS NULL)")
     return RawSQL(sql, (user_id,), output_field=BooleanField())  # noqa: S611
 
 
 def _select(model: type[Model], alias: str) -> tuple[list[Field], str]:
     """The concrete fields of ``model`` and their columns as ``alias.column``."""
+    return _selected(connection.vendor, model, alias)
+
+
+@lru_cache(maxsize=64)
+def _selected(vendor: str, model: type[Model], alias: str) -> tuple[list[Field], str]:
     fields = list(model._meta.concrete_fields)
     return fields, ", ".join(f"{alias}.{_q(f.column)}" for f in fields)
 
@@ -93,13 +101,17 @@ def _instance(model: type[Model], fields: list[Field], values: Sequence[Any]) ->
     """An instance of ``model`` from a row read here, each value converted as
     the ORM converts it (the backend's converters, then the field's)."""
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
+    for column, value in zip(_columns(model), values, strict=True):
         for convert in (*connection.ops.get_db_converters(column),
                         *column.get_db_converters(connection)):
             value = convert(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+@lru_cache(maxsize=64)
+def _columns(model: type[Model]) -> list[Any]:
+    return [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
 
 
 def _fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
