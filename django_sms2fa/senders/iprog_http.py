@@ -165,6 +165,7 @@ class _Watchdog:
         self._watches: set[_Watch] = set()
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._wakes_at: float | None = None  # None: asleep until told
 
     def add(self, watch: _Watch) -> None:
         with self._changed:
@@ -174,7 +175,10 @@ class _Watchdog:
                 self._pid = os.getpid()
                 self._thread.start()
             self._watches.add(watch)
-            self._changed.notify()
+            # Woken only if this deadline comes before the one it sleeps until:
+            # a call that ends in time costs the thread nothing.
+            if self._wakes_at is None or watch.ends_at < self._wakes_at:
+                self._changed.notify()
 
     def remove(self, watch: _Watch) -> None:
         with self._changed:
@@ -198,6 +202,7 @@ class _Watchdog:
                     else:
                         left = watch.ends_at - now
                     wait = left if wait is None else min(wait, left)
+                self._wakes_at = None if wait is None else now + wait
                 self._changed.wait(wait)
 
 
