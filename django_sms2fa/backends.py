@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, get_user
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user, get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
-from . import statements
+from . import clock, statements
 from .pending import PHONE_STAMP_ATTR
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+#: Where ``SMS2FABackend.authenticate`` leaves the user's confirmed phone (or None).
+CONFIRMED_PHONE_ATTR = "sms2fa_confirmed_phone"
 
 
 class SMS2FABackend(ModelBackend):
@@ -25,6 +28,32 @@ class SMS2FABackend(ModelBackend):
     Its path is what the session records when the second step completes the
     login, and ``manage.py check`` refuses a configuration without it.
     """
+
+    def authenticate(
+        self, request: HttpRequest | None, username: Any = None, password: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """As ``ModelBackend.authenticate``; with the default ``get_by_natural_key``
+        the user's confirmed phone is read in the same query and kept on the
+        user as ``CONFIRMED_PHONE_ATTR``, for the login that follows to hold."""
+        users = get_user_model()
+        manager = type(users._default_manager)
+        if getattr(manager, "get_by_natural_key", None) is not BaseUserManager.get_by_natural_key:
+            return super().authenticate(request, username, password, **kwargs)
+        if username is None:
+            username = kwargs.get(users.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        found = statements.user_by_natural_key(username, clock.now())
+        if found is None:
+            # As ModelBackend: hash once, so that a missing user takes as long (#20760).
+            users().set_password(password)
+            return None
+        user, phone = found
+        if not (user.check_password(password) and self.user_can_authenticate(user)):
+            return None
+        setattr(user, CONFIRMED_PHONE_ATTR, phone)
+        return user
 
     def get_user(self, user_id: Any) -> Any:
         """The session's user, read with the stamp of their confirmed phone: the

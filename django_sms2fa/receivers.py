@@ -19,6 +19,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest
 
 from . import session
+from .backends import CONFIRMED_PHONE_ATTR
 from .challenges import confirmed_phone
 from .exceptions import SecondStepRequired
 from .flow import completing_login
@@ -28,6 +29,7 @@ from .redirects import safe_next_url
 from .remember import is_remembered
 
 DISPATCH_UID = "django_sms2fa.hold_login"
+NOT_READ = object()
 
 
 def defer_new_session_key(request: HttpRequest) -> None:
@@ -70,7 +72,10 @@ def hold_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
     pending = PendingLogin.load(request.session)
     if pending is not None and pending.user_id != str(user.pk):
         PendingLogin.clear(request.session)
-    phone = confirmed_phone(user.pk)
+    # Read with the user by SMS2FABackend's password check, if it made this login.
+    phone: Any = getattr(user, CONFIRMED_PHONE_ATTR, NOT_READ)
+    if phone is NOT_READ:
+        phone = confirmed_phone(user.pk)
     if phone is None and not requires_2fa(user):
         _store_deferred(request)
         mark_verified(request.session, user, via="no-phone", phone="")

@@ -57,23 +57,34 @@ def _when(value: Any) -> datetime | None:
     return value
 
 
+class UserColumn(str):
+    """Stands for the user in ``lockout_end`` and ``any_left_sql`` when the
+    query names the user by a column of its own rather than by a parameter."""
+
+
+def _user_ref(user: Any) -> tuple[str, tuple]:
+    """The SQL for the user ``user`` (an id, or a ``UserColumn``) and its parameters."""
+    return (str(user), ()) if isinstance(user, UserColumn) else ("%s", (user,))
+
+
 def lockout_end(user_id: Any, now: datetime) -> RawSQL:
     """SQL for when the user's lockout ends (NULL if none holds at ``now``): one
     expression, so that a page or a code check reads the lockout inside the
     query it runs anyway, instead of in a query of its own. The same rule as
     ``lockout.locked_until``, written out because it runs on every login: building it
     with the ORM cost more CPU than the query itself."""
+    user_sql, user_params = _user_ref(user_id)
     table = _q(SecurityEvent._meta.db_table)
     until, user, kind, created = (_q(name) for name in ("until", "user_id", "kind", "created_at"))
     # Only our own quoted table and column names are formatted in; every value
     # is a bound parameter.
     sql = (
-        f"SELECT lo.{until} FROM {table} lo WHERE lo.{user} = %s AND lo.{kind} = %s"  # noqa: S608
+        f"SELECT lo.{until} FROM {table} lo WHERE lo.{user} = {user_sql} AND lo.{kind} = %s"  # noqa: S608
         f" AND lo.{until} > %s AND NOT EXISTS (SELECT 1 FROM {table} ul"
         f" WHERE ul.{user} = lo.{user} AND ul.{kind} = %s AND ul.{created} >= lo.{created})"
         f" ORDER BY lo.{until} DESC LIMIT 1"
     )
-    params = (user_id, SecurityEvent.Kind.LOCKED_OUT,
+    params = (*user_params, SecurityEvent.Kind.LOCKED_OUT,
               connection.ops.adapt_datetimefield_value(now), SecurityEvent.Kind.UNLOCKED)
     return RawSQL(sql, params, output_field=DateTimeField())  # noqa: S611
 
@@ -81,9 +92,10 @@ def lockout_end(user_id: Any, now: datetime) -> RawSQL:
 def any_left_sql(user_id: Any) -> RawSQL:
     """``recovery.remaining(user_id) > 0`` as an SQL expression, to read inside a query
     that runs anyway (the login's phone lookup)."""
+    user_sql, user_params = _user_ref(user_id)
     sql = (f"EXISTS (SELECT 1 FROM {_q(RecoveryCode._meta.db_table)} r"  # noqa: S608
-           f" WHERE r.{_q('user_id')} = %s AND r.{_q('used_at')} IS NULL)")
-    return RawSQL(sql, (user_id,), output_field=BooleanField())  # noqa: S611
+           f" WHERE r.{_q('user_id')} = {user_sql} AND r.{_q('used_at')} IS NULL)")
+    return RawSQL(sql, user_params, output_field=BooleanField())  # noqa: S611
 
 
 def _select(model: type[Model], alias: str) -> tuple[list[Field], str]:
@@ -118,6 +130,38 @@ def _fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def user_by_natural_key(username: Any, now: datetime) -> tuple[Any, Phone | None] | None:
+    """The user whose ``USERNAME_FIELD`` is ``username`` (as the default
+    ``get_by_natural_key`` finds them), with their confirmed phone as
+    ``confirmed_phone`` returns it, in one query; None if there is no such
+    user, or more than one."""
+    users = get_user_model()
+    user_fields, user_columns = _select(users, "u")
+    phone_fields, phone_columns = _select(Phone, "p")
+    me = UserColumn(f"u.{_q(users._meta.pk.column)}")
+    lock, left = lockout_end(me, now), any_left_sql(me)
+    name_field = cast(Field, users._meta.get_field(users.USERNAME_FIELD))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {user_columns}, {phone_columns}, ({lock.sql}), {left.sql}"  # noqa: S608
+            f" FROM {_table(users)} u LEFT JOIN {_table(Phone)} p"
+            f" ON p.{_q('user_id')} = {me} AND p.{_q('confirmed')}"
+            f" WHERE u.{_q(name_field.column)} = %s",
+            (*lock.params, *left.params, _param(users, users.USERNAME_FIELD, username)),
+        )
+        rows = cursor.fetchmany(2)
+    if len(rows) != 1:
+        return None
+    row, split = rows[0], len(user_fields)
+    user = _instance(users, user_fields, row[:split])
+    phone = None
+    if row[split] is not None:  # the phone's id
+        phone = _instance(Phone, phone_fields, row[split:split + len(phone_fields)])
+        phone.user_locked_until = _when(row[-2])
+        phone.has_recovery_codes = bool(row[-1])
+    return user, phone
 
 
 def confirmed_phone(user_id: Any, now: datetime) -> Phone | None:
