@@ -38,7 +38,8 @@ class SMS2FABackend(ModelBackend):
         user as ``CONFIRMED_PHONE_ATTR``, for the login that follows to hold."""
         users = get_user_model()
         manager = type(users._default_manager)
-        if getattr(manager, "get_by_natural_key", None) is not BaseUserManager.get_by_natural_key:
+        if (getattr(manager, "get_by_natural_key", None) is not BaseUserManager.get_by_natural_key
+                or not statements.users_are_plain()):
             return super().authenticate(request, username, password, **kwargs)
         if username is None:
             username = kwargs.get(users.USERNAME_FIELD)
@@ -59,6 +60,8 @@ class SMS2FABackend(ModelBackend):
         """The session's user, read with the stamp of their confirmed phone: the
         middleware ends the session if the phone changed since it was verified,
         and this spares every signed-in request a query of its own for it."""
+        if not statements.users_are_plain():
+            return super().get_user(user_id)  # the middleware reads the stamp itself
         try:
             user = statements.user_with_phone_stamp(user_id, PHONE_STAMP_ATTR)
         except (ValueError, TypeError, ValidationError):  # not a pk of this user model

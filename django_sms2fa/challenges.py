@@ -255,14 +255,15 @@ def current(
         uuid.UUID(challenge_id)
     except (TypeError, ValueError):
         return None
-    if with_user:
+    if with_user and statements.users_are_plain():
         return statements.challenge_with_user(
             challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce),
             now=clock.now(),
         )
-    return Challenge.objects.filter(
+    found = Challenge.objects.filter(
         pk=challenge_id, user_id=user_id, purpose=purpose, session_ref=session_ref(nonce)
-    ).annotate(user_locked_until=statements.lockout_end(user_id, clock.now())).first()
+    ).annotate(user_locked_until=statements.lockout_end(user_id, clock.now()))
+    return (found.select_related("user") if with_user else found).first()
 
 
 def cancel(*, user_id: Any, purpose: str, nonce: str) -> int:

@@ -22,10 +22,12 @@ def lock(key: str, now: datetime) -> None:
     if not connection.in_atomic_block:
         # A programming error; raised (not asserted) so that python -O keeps it.
         raise RuntimeError("a gate only holds inside a transaction")
-    if getattr(connection, "transaction_mode", None) in ("IMMEDIATE", "EXCLUSIVE"):
+    if (connection.vendor == "sqlite" and connection.commit_on_exit
+            and getattr(connection, "transaction_mode", None) in ("IMMEDIATE", "EXCLUSIVE")):
         # SQLite took the write lock at BEGIN (the mode Django documents for
-        # concurrent use): no other transaction can count until this one ends,
-        # so the row would only cost a write.
+        # concurrent use), when atomic() began the transaction itself: no other
+        # transaction can count until this one ends, so the row would only cost
+        # a write. (Under set_autocommit(False) the BEGIN is deferred.)
         return
     if SendGate.objects.filter(key=key).update(touched_at=now):
         return

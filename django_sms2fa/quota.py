@@ -77,7 +77,7 @@ def reserve_send(phone_key: str, *, user_id: Any, to_confirmed: bool, purpose: s
     # most, bounded by the limits themselves), counted here: one short query,
     # cheaper to build than the same counts as filtered aggregates in SQL.
     rows = statements.send_window(phone_key, user_id, now - timedelta(days=1))
-    counts = _count(rows, phone_key, user_id, to_confirmed, purpose, now, seconds)
+    counts = _count(rows, phone_key, to_confirmed, purpose, now, seconds)
     if counts["latest"] is not None:
         wait = app_settings.RESEND_COOLDOWN - (now - counts["latest"]).total_seconds()
         if wait > 0:
@@ -95,14 +95,14 @@ def reserve_send(phone_key: str, *, user_id: Any, to_confirmed: bool, purpose: s
     return now
 
 
-def _count(rows: Any, phone_key: str, user_id: Any, to_confirmed: bool, purpose: str,
+def _count(rows: Any, phone_key: str, to_confirmed: bool, purpose: str,
            now: datetime, seconds: int) -> dict[str, Any]:
     cooldown_start = now - timedelta(seconds=app_settings.RESEND_COOLDOWN)
     window_start = now - timedelta(seconds=seconds)
     counts: dict[str, Any] = {"latest": None, "recent": 0, "phone_day": 0, "user_day": 0}
-    for key, user, confirmed, code_purpose, status, delivery, created in rows:
+    for key, users, confirmed, code_purpose, status, delivery, created in rows:
         sent = delivery != Challenge.Delivery.FAILED
-        if user_id is not None and user == user_id and sent:
+        if users and sent:
             counts["user_day"] += 1
         if key != phone_key:
             continue

@@ -19,9 +19,10 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, router
 from django.db.models import BooleanField, DateTimeField, Field, Model
 from django.db.models.expressions import RawSQL
+from django.db.models.manager import BaseManager
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -63,8 +64,12 @@ class UserColumn(str):
 
 
 def _user_ref(user: Any) -> tuple[str, tuple]:
-    """The SQL for the user ``user`` (an id, or a ``UserColumn``) and its parameters."""
-    return (str(user), ()) if isinstance(user, UserColumn) else ("%s", (user,))
+    """The SQL for the user ``user`` (an id, or a ``UserColumn``) and its
+    parameters: an id adapted as the user's primary key is (a UUID on SQLite
+    is stored as hex, say)."""
+    if isinstance(user, UserColumn):
+        return str(user), ()
+    return "%s", (_param(SecurityEvent, "user", user),)
 
 
 def lockout_end(user_id: Any, now: datetime) -> RawSQL:
@@ -130,6 +135,20 @@ def _fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def users_are_plain() -> bool:
+    """True if the user model reads here as the ORM reads it: one table (no
+    multi-table inheritance), a default manager that filters nothing, on the
+    default database, which is SQLite or PostgreSQL (what these statements are
+    written and tested for). Otherwise the callers take the ORM's way."""
+    users = get_user_model()
+    return (
+        connection.vendor in ("sqlite", "postgresql")
+        and not users._meta.parents
+        and type(users._default_manager).get_queryset is BaseManager.get_queryset
+        and router.db_for_read(users) in (None, DEFAULT_DB_ALIAS)
+    )
 
 
 def user_by_natural_key(username: Any, now: datetime) -> tuple[Any, Phone | None] | None:
@@ -230,22 +249,27 @@ def challenge_with_user(
 
 def send_window(phone_key: str, user_id: Any, since: datetime) -> list[tuple]:
     """The codes to ``phone_key`` or for ``user_id`` (None: that phone's only)
-    created after ``since``, as (phone_key, user_id, to_confirmed, purpose,
-    status, delivery, created_at): what ``quota`` counts its limits from."""
-    columns = ("phone_key", "user_id", "to_confirmed", "purpose", "status", "delivery",
-               "created_at")
-    scope = f"{_q('phone_key')} = %s"
-    params: list[Any] = [phone_key]
-    if user_id is not None:
-        scope = f"({scope} OR {_q('user_id')} = %s)"
-        params.append(_param(Challenge, "user", user_id))
+    created after ``since``, as (phone_key, for_this_user, to_confirmed,
+    purpose, status, delivery, created_at): what ``quota`` counts its limits
+    from. Whether a code is the user's is compared by the database, in the
+    form it stores the id in."""
+    columns = ", ".join(_q(c) for c in ("to_confirmed", "purpose", "status", "delivery",
+                                        "created_at"))
+    user = _q("user_id")
+    if user_id is None:
+        mine, scope, params = "0", f"{_q('phone_key')} = %s", [phone_key]
+    else:
+        adapted = _param(Challenge, "user", user_id)
+        mine = f"CASE WHEN {user} = %s THEN 1 ELSE 0 END"
+        scope = f"({_q('phone_key')} = %s OR {user} = %s)"
+        params = [adapted, phone_key, adapted]
     params.append(_param(Challenge, "created_at", since))
-    sql = (f"SELECT {', '.join(_q(c) for c in columns)} FROM {_table(Challenge)}"  # noqa: S608
+    sql = (f"SELECT {_q('phone_key')}, {mine}, {columns} FROM {_table(Challenge)}"  # noqa: S608
            f" WHERE {scope} AND {_q('created_at')} > %s")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(key, user, bool(confirmed), purpose, status, delivery, _when(created))
-                for key, user, confirmed, purpose, status, delivery, created in cursor.fetchall()]
+        return [(key, bool(ours), bool(confirmed), purpose, status, delivery, _when(created))
+                for key, ours, confirmed, purpose, status, delivery, created in cursor.fetchall()]
 
 
 def insert(instance: Model) -> None:

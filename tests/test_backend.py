@@ -9,7 +9,7 @@ from django.contrib.auth.models import UserManager
 
 from django_sms2fa.backends import CONFIRMED_PHONE_ATTR
 
-from .conftest import PASSWORD, PHONE, password_step
+from .conftest import PASSWORD, PHONE, last_code, password_step
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,17 @@ def test_a_manager_with_its_own_natural_key_is_used(user, client, sms_outbox, mo
     # The login is held all the same: the receiver reads the phone itself.
     assert password_step(client, username="ALICE")["Location"] == "/2fa/verify/"
     assert len(sms_outbox) == 1
+
+
+def test_a_default_manager_that_hides_users_is_obeyed(user, client, monkeypatch):
+    # A site's soft delete: its default manager leaves some users out. The
+    # login path's own SQL cannot know that, so it steps aside for the ORM.
+    def without_alice(self):
+        return super(UserManager, self).get_queryset().exclude(username="alice")
+
+    password_step(client)
+    client.post("/2fa/verify/", {"code": last_code()})
+    assert client.get("/whoami/").content == b"alice"
+    monkeypatch.setattr(UserManager, "get_queryset", without_alice)
+    assert client.get("/whoami/").content == b"anonymous"  # her session no longer finds her
+    assert authenticate(username="alice", password=PASSWORD) is None

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -164,15 +165,13 @@ class _Watchdog:
         self._changed = threading.Condition()
         self._watches: set[_Watch] = set()
         self._thread: threading.Thread | None = None
-        self._pid = 0
         self._wakes_at: float | None = None  # None: asleep until told
 
     def add(self, watch: _Watch) -> None:
         with self._changed:
-            if self._thread is None or self._pid != os.getpid():  # none yet, or forked
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="sms2fa-deadline",
                                                 daemon=True)
-                self._pid = os.getpid()
                 self._thread.start()
             self._watches.add(watch)
             # Woken only if this deadline comes before the one it sleeps until:
@@ -209,6 +208,16 @@ class _Watchdog:
 _watchdog = _Watchdog()
 
 
+def _after_fork() -> None:
+    # A forked child has no watchdog thread, and its lock may have been copied held.
+    global _watchdog
+    _watchdog = _Watchdog()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+@sensitive_variables("kwargs", "prepared")
 def call(
     method: str,
     url: str,
@@ -222,11 +231,11 @@ def call(
     Redirects are never followed: a 307/308 would carry the token to any host.
     """
     watch = _Watch(deadline)
-    # Straight to the session's adapter: requests' Session.request merges
-    # cookies, hooks and settings that a call to IPROG never uses, at a cost
-    # greater than the rest of the call. An adapter follows no redirect.
-    prepared = requests.Request(method, url, headers=_HEADERS, **kwargs).prepare()
     try:
+        # Straight to the thread's adapter: requests' Session.request merges
+        # cookies, hooks and settings that a call to IPROG never uses, at a
+        # cost greater than the rest of the call. An adapter follows no redirect.
+        prepared = requests.Request(method, url, headers=_HEADERS, **kwargs).prepare()
         with watch:
             response = _adapter().send(
                 prepared, timeout=timeout, **_environment(url)
