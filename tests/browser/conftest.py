@@ -149,6 +149,9 @@ class DemoSite:
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", user.password)
         page.click("button[type=submit], input[type=submit]")
+        # The click returns once the next page is committed; its deferred script
+        # (the live countdown, which disables the resend button) runs before "load".
+        page.wait_for_load_state("load")
 
     def password_step_and_code(self, page: Any, user: SiteUser) -> str:
         """The password step, then the code it sent; if the number's resend cooldown
