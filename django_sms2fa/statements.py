@@ -175,11 +175,7 @@ def user_by_natural_key(username: Any, now: datetime) -> tuple[Any, Phone | None
         return None
     row, split = rows[0], len(user_fields)
     user = _instance(users, user_fields, row[:split])
-    phone = None
-    if row[split] is not None:  # the phone's id
-        phone = _instance(Phone, phone_fields, row[split:split + len(phone_fields)])
-        phone.user_locked_until = _when(row[-2])
-        phone.has_recovery_codes = bool(row[-1])
+    phone = _phone(phone_fields, row[split:]) if row[split] is not None else None  # its id
     return user, phone
 
 
@@ -193,11 +189,13 @@ def confirmed_phone(user_id: Any, now: datetime) -> Phone | None:
         f" WHERE p.{_q('user_id')} = %s AND p.{_q('confirmed')} ORDER BY p.{_q('id')} LIMIT 1",
         (*lock.params, *left.params, _param(Phone, "user", user_id)),
     )
-    if row is None:
-        return None
+    return None if row is None else _phone(fields, row)
+
+
+def _phone(fields: list[Field], row: Sequence[Any]) -> Phone:
+    """A phone from its columns followed by its lockout end and recovery-code flag."""
     phone = _instance(Phone, fields, row[:len(fields)])
-    phone.user_locked_until = _when(row[len(fields)])
-    phone.has_recovery_codes = bool(row[len(fields) + 1])
+    phone.user_locked_until, phone.has_recovery_codes = _when(row[-2]), bool(row[-1])
     return phone
 
 

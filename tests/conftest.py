@@ -5,11 +5,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from django_sms2fa import clock
 from django_sms2fa.models import Phone
 from django_sms2fa.senders import outbox
-from django_sms2fa.testing import code_from
+from django_sms2fa.testing import code_from, verified_login
 
 from . import settings
 
@@ -77,6 +78,14 @@ def staff_user(django_user_model):
 @pytest.fixture
 def plain_user(django_user_model):
     return django_user_model.objects.create_user("bob", "bob@example.com", PASSWORD)
+
+
+@pytest.fixture
+def admin_client(staff_user):
+    """A client signed in as ``staff_user`` (root) through the real second step."""
+    client = Client()
+    verified_login(client, staff_user)
+    return client
 
 
 def last_code() -> str:

@@ -16,13 +16,6 @@ from .conftest import last_code, password_step, wrong_code
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(staff_user):
-    client = Client()
-    verified_login(client, staff_user)
-    return client
-
-
 def today_row(page) -> list[str]:
     body = page.content.decode().split("<tbody>", 1)[1]
     first = body.split("</tr>", 1)[0]

@@ -6,22 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from django_sms2fa.admin.base import CappedPaginator
 from django_sms2fa.models import Challenge, SecurityEvent
-from django_sms2fa.testing import verified_login
 
 from .conftest import last_code, password_step, wrong_code
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(staff_user):
-    client = Client()
-    verified_login(client, staff_user)
-    return client
 
 
 def rows(page) -> list[str]:

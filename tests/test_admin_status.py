@@ -15,13 +15,6 @@ from .conftest import last_code, password_step, wrong_code
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(staff_user):
-    client = Client()
-    verified_login(client, staff_user)
-    return client
-
-
 def test_status_page_shows_everything_on_one_page(admin_client, user, settings):
     settings.SMS2FA_LOCKOUT_FAILURES = 1
     settings.SMS2FA_REMEMBER_DAYS = 30

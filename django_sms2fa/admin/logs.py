@@ -26,7 +26,7 @@ SEARCH_HELP = _("Part of a user name or e-mail, an IP address, or the last 4 dig
 
 @admin.register(Challenge)
 class ChallengeAdmin(ReadOnlyAdmin):
-    change_list_template = "admin/sms2fa/challenge/change_list.html"
+    change_list_template = "admin/sms2fa/change_list_with_dashboard.html"
     list_display = [
         "created_at", "user_status", "purpose", "phone_shown", "status_shown", "attempts",
         "delivery", "ip",
@@ -68,6 +68,7 @@ class ChallengeAdmin(ReadOnlyAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/sms2fa/change_list_with_dashboard.html"
     list_display = ["created_at", "kind", "user_status", "phone_shown", "ip", "detail"]
     list_filter = ["kind", "created_at"]
     extra_lookups = ("user", "challenge")
