@@ -10,7 +10,7 @@ together. For a one-time code that lives 5 minutes no argon2 cost helps there:
 at 0.8 ms a hash, the million values take 800 CPU-seconds, within the code's life
 on a few dozen cores, and whoever holds the database and the key can forge
 sessions anyway. So one-time codes get the least argon2 that is still argon2
-(one pass over 256 KiB, about 0.1 ms). Recovery codes live for months and have
+(one pass over 64 KiB, about 0.05 ms). Recovery codes live for months and have
 31**8 values: for them the cost does buy time, and they keep one pass over 2 MiB
 (about 0.8 ms), RFC 9106's profiles being for passwords all the same.
 """
@@ -27,10 +27,11 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from django.conf import settings
 
-# Measured on the development machine (2 cores): about 0.1 ms and 0.8 ms per
-# hash or check (bench/login_throughput.py prints the first).
+# Measured on the development machine (2 cores): about 0.05 ms and 0.8 ms per
+# hash or check (bench/login_throughput.py prints the first). Below 64 KiB a
+# hash costs about as much again in argon2-cffi's own overhead (0.03 ms at 8 KiB).
 ARGON2_TIME_COST = 1
-ARGON2_MEMORY_KIB = 256  # one-time codes
+ARGON2_MEMORY_KIB = 64  # one-time codes
 ARGON2_LONG_LIVED_MEMORY_KIB = 2048  # recovery codes
 ARGON2_PARALLELISM = 1
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -48,9 +49,16 @@ UNVERIFIED_CHECK_EVERY = 60
 
 def check_region(number: str) -> None:
     """Refuse numbers outside ``SMS2FA_ALLOWED_REGIONS`` (SMS pumping targets abroad)."""
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+    region = _region(number)
     if region not in app_settings.ALLOWED_REGIONS:
         raise RegionNotAllowed(f"region {region} not allowed")
+
+
+@lru_cache(maxsize=1024)
+def _region(number: str) -> str | None:
+    # Parsing costs more than the rest of a send's checks; a login sends to the
+    # same few numbers again and again.
+    return phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
 
 
 def reserve_send(phone_key: str, *, user_id: Any, to_confirmed: bool, purpose: str) -> datetime:

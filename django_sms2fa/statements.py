@@ -79,19 +79,24 @@ def lockout_end(user_id: Any, now: datetime) -> RawSQL:
     ``lockout.locked_until``, written out because it runs on every login: building it
     with the ORM cost more CPU than the query itself."""
     user_sql, user_params = _user_ref(user_id)
+    params = (*user_params, SecurityEvent.Kind.LOCKED_OUT,
+              connection.ops.adapt_datetimefield_value(now), SecurityEvent.Kind.UNLOCKED)
+    return RawSQL(_lockout_end_sql(connection.vendor, user_sql), params,  # noqa: S611
+                  output_field=DateTimeField())
+
+
+@lru_cache(maxsize=16)
+def _lockout_end_sql(vendor: str, user_sql: str) -> str:
     table = _q(SecurityEvent._meta.db_table)
     until, user, kind, created = (_q(name) for name in ("until", "user_id", "kind", "created_at"))
     # Only our own quoted table and column names are formatted in; every value
     # is a bound parameter.
-    sql = (
+    return (
         f"SELECT lo.{until} FROM {table} lo WHERE lo.{user} = {user_sql} AND lo.{kind} = %s"  # noqa: S608
         f" AND lo.{until} > %s AND NOT EXISTS (SELECT 1 FROM {table} ul"
         f" WHERE ul.{user} = lo.{user} AND ul.{kind} = %s AND ul.{created} >= lo.{created})"
         f" ORDER BY lo.{until} DESC LIMIT 1"
     )
-    params = (*user_params, SecurityEvent.Kind.LOCKED_OUT,
-              connection.ops.adapt_datetimefield_value(now), SecurityEvent.Kind.UNLOCKED)
-    return RawSQL(sql, params, output_field=DateTimeField())  # noqa: S611
 
 
 def any_left_sql(user_id: Any) -> RawSQL:
@@ -117,18 +122,33 @@ def _selected(vendor: str, model: type[Model], alias: str) -> tuple[list[Field],
 def _instance(model: type[Model], fields: list[Field], values: Sequence[Any]) -> Any:
     """An instance of ``model`` from a row read here, each value converted as
     the ORM converts it (the backend's converters, then the field's)."""
-    converted = []
-    for column, value in zip(_columns(model), values, strict=True):
-        for convert in (*connection.ops.get_db_converters(column),
-                        *column.get_db_converters(connection)):
+    converted = list(values)
+    if len(converted) != len(fields):
+        raise ValueError(f"{len(converted)} values for {len(fields)} fields of {model.__name__}")
+    for index, column, converters in _converters(model):
+        value = converted[index]
+        for convert in converters:
             value = convert(value, column, connection)
-        converted.append(value)
+        converted[index] = value
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
-@lru_cache(maxsize=64)
-def _columns(model: type[Model]) -> list[Any]:
-    return [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
+def _converters(model: type[Model]) -> list[tuple[int, Any, tuple[Any, ...]]]:
+    """(position, column, converters) of each concrete field of ``model`` that
+    has converters on this connection; kept on the connection, whose backend
+    gives them."""
+    kept = connection.__dict__.setdefault("_sms2fa_converters", {})
+    found = kept.get(model)
+    if found is None:
+        found = []
+        for index, field in enumerate(model._meta.concrete_fields):
+            column = field.get_col(model._meta.db_table)
+            converters = (*connection.ops.get_db_converters(column),
+                          *column.get_db_converters(connection))
+            if converters:
+                found.append((index, column, converters))
+        kept[model] = found
+    return found
 
 
 def _fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:

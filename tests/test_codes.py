@@ -78,8 +78,8 @@ def test_fallback_keys_are_tried_only_when_asked(settings):
     assert not check_code(encoded, "123457", "b", with_fallbacks=True)
 
 
-def test_one_time_codes_cost_256_kib_and_recovery_codes_2_mib():
-    assert hash_code("123456", "c:1:login").startswith("$argon2id$v=19$m=256,t=1,p=1$")
+def test_one_time_codes_cost_64_kib_and_recovery_codes_2_mib():
+    assert hash_code("123456", "c:1:login").startswith("$argon2id$v=19$m=64,t=1,p=1$")
     kept = hash_code("abcdefgh", "recovery:1:wxyz", long_lived=True)
     assert kept.startswith("$argon2id$v=19$m=2048,t=1,p=1$")
     assert check_code(kept, "abcdefgh", "recovery:1:wxyz")
