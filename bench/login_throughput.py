@@ -646,8 +646,9 @@ _SESSION_OR_USER = re.compile(r'"(django_session|auth_user)"')
 
 
 def read_probe(name: str, probe_dir: str) -> dict:
-    """Per step of a login: SQL statements, those on django-sms2fa's tables, and
-    its write transactions; the median over the probe logins."""
+    """Per step of a login: SQL statements, those on django-sms2fa's tables, its
+    write transactions and the request's CPU time in Django; the median over the
+    probe logins."""
     records = []
     for filename in os.listdir(probe_dir):
         with open(os.path.join(probe_dir, filename)) as fh:
@@ -657,7 +658,8 @@ def read_probe(name: str, probe_dir: str) -> dict:
         logins.setdefault(record["tag"], []).append(record)
     steps = STEPS[name]
     per_step: dict[str, dict[str, list[int]]] = {
-        step: {"statements": [], "ours": [], "our_writes": [], "beyond_session_user": []}
+        step: {"statements": [], "ours": [], "our_writes": [], "beyond_session_user": [],
+               "cpu_ms": []}
         for step in steps}
     for requests_ in logins.values():
         if len(requests_) != len(steps):
@@ -670,7 +672,8 @@ def read_probe(name: str, probe_dir: str) -> dict:
             beyond = [s for s in statements if not _SESSION_OR_USER.search(s["sql"])]
             for key, value in (("statements", len(statements)), ("ours", len(ours)),
                                ("our_writes", len(write_txns)),
-                               ("beyond_session_user", len(beyond))):
+                               ("beyond_session_user", len(beyond)),
+                               ("cpu_ms", record["cpu_ms"])):
                 per_step[step][key].append(value)
     return {step: {key: statistics.median(values) for key, values in figures.items()}
             for step, figures in per_step.items()}
@@ -799,16 +802,18 @@ def report_profile(name: str, profile_dir: str, logins: int) -> None:
 
 def report_sql(names: list[str], results: dict) -> None:
     """Statements per request of a login (probe logins; median over them)."""
-    print("\nSQL per login (probe logins after the measured window, median; "
-          "statements / of them on sms2fa_ tables / sms2fa write transactions):")
+    print("\nSQL per login (probe logins after the measured window, one at a time, median; "
+          "statements / of them on sms2fa_ tables / sms2fa write transactions, "
+          "then the request's CPU time in Django):")
     for name in names:
         sql = results[name].get("sql")
         if not sql:
             continue
         total = sum(step["statements"] for step in sql.values())
+        cpu = sum(step["cpu_ms"] for step in sql.values())
         cells = ", ".join(f"{step} {f['statements']:g}/{f['ours']:g}/{f['our_writes']:g}"
-                          for step, f in sql.items())
-        print(f"  {name:<10} {total:g} statements: {cells}")
+                          f" {f['cpu_ms']:.1f} ms" for step, f in sql.items())
+        print(f"  {name:<10} {total:g} statements, {cpu:.1f} ms: {cells}")
 
 
 def _median_ratio(runs: dict, ours: str, theirs: str, key: str) -> tuple[float, list[float]]:
@@ -889,8 +894,9 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
                         help="a fresh SQLite file per run (default), or a fresh database on the"
                         " local PostgreSQL server (127.0.0.1:5432, user postgres), dropped after")
-    parser.add_argument("--probe-logins", type=int, default=5,
-                        help="logins after each measured window whose SQL is recorded (default 5)")
+    parser.add_argument("--probe-logins", type=int, default=11,
+                        help="logins after each measured window whose SQL and CPU are recorded"
+                        " (default 11)")
     parser.add_argument("--profile", action="store_true",
                         help="also cProfile the gunicorn workers and print where the time goes")
     args = parser.parse_args(argv)

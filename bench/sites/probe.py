@@ -4,8 +4,9 @@ Outermost middleware of every benchmark site. It does nothing unless the process
 runs with ``BENCH_PROBE_DIR`` set and the request carries an ``X-Bench-Probe``
 header, which only the script's probe logins send (after the measured window,
 one at a time). For such a request it records every SQL statement the request
-runs (Django's session and auth included, through ``connection.execute_wrapper``)
-and which transaction each belongs to, and appends one JSON line per request to
+runs (Django's session and auth included, through ``connection.execute_wrapper``),
+which transaction each belongs to and the CPU time the worker's thread spent in
+the middleware chain below it, and appends one JSON line per request to
 ``BENCH_PROBE_DIR/probe-<pid>.jsonl``.
 
 A statement outside ``atomic()`` runs in autocommit mode: its own transaction.
@@ -48,6 +49,7 @@ class SQLProbeMiddleware:
         if tag is None:
             return self.get_response(request)
         started = time.time()
+        cpu = time.thread_time()
         statements: list[dict] = []
         autocommit = itertools.count(-1, -1)
 
@@ -63,8 +65,9 @@ class SQLProbeMiddleware:
 
         with connection.execute_wrapper(record):
             response = self.get_response(request)
+        cpu_ms = (time.thread_time() - cpu) * 1000
         with open(os.path.join(PROBE_DIR, f"probe-{os.getpid()}.jsonl"), "a") as fh:
             fh.write(json.dumps({"tag": tag, "at": started, "method": request.method, "path": request.path,
-                                 "status": response.status_code,
+                                 "status": response.status_code, "cpu_ms": cpu_ms,
                                  "statements": statements}) + "\n")
         return response
