@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from . import statements
 from .models import SendGate
 
 
@@ -29,7 +30,7 @@ def lock(key: str, now: datetime) -> None:
         # transaction can count until this one ends, so the row would only cost
         # a write. (Under set_autocommit(False) the BEGIN is deferred.)
         return
-    if SendGate.objects.filter(key=key).update(touched_at=now):
+    if statements.touch_gate(key, now):  # every send takes a gate: SQL, not the ORM
         return
     try:
         with transaction.atomic():

@@ -26,7 +26,7 @@ from django.db.models.manager import BaseManager
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import Challenge, Phone, RecoveryCode, SecurityEvent
+from .models import Challenge, Phone, RecoveryCode, SecurityEvent, SendGate
 
 
 def _q(name: str | None) -> str:
@@ -310,6 +310,17 @@ def update_challenge(pk: Any, **values: Any) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {_table(Challenge)} SET {sets} WHERE {_q('id')} = %s",  # noqa: S608
                        [*params, _param(Challenge, "id", pk)])
+        return cursor.rowcount
+
+
+def touch_gate(key: str, now: datetime) -> int:
+    """UPDATE the gate row ``key`` (which locks it until the transaction ends);
+    the number of rows (0: there is none yet)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(SendGate)} SET {_q('touched_at')} = %s WHERE {_q('key')} = %s",  # noqa: S608
+            [_param(SendGate, "touched_at", now), _param(SendGate, "key", key)],
+        )
         return cursor.rowcount
 
 
