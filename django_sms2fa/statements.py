@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connection, router
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import BooleanField, DateTimeField, Field, Model
 from django.db.models.expressions import RawSQL
 from django.db.models.manager import BaseManager
@@ -137,7 +137,9 @@ def _converters(model: type[Model]) -> list[tuple[int, Any, tuple[Any, ...]]]:
     """(position, column, converters) of each concrete field of ``model`` that
     has converters on this connection; kept on the connection, whose backend
     gives them."""
-    kept = connection.__dict__.setdefault("_sms2fa_converters", {})
+    # On the thread's own connection: ``connection`` is a proxy shared by all
+    # threads, and the converters are bound to the backend of one connection.
+    kept = connections[DEFAULT_DB_ALIAS].__dict__.setdefault("_sms2fa_converters", {})
     found = kept.get(model)
     if found is None:
         found = []
