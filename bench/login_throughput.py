@@ -657,7 +657,7 @@ def read_probe(name: str, probe_dir: str) -> dict:
     for record in sorted(records, key=lambda r: r["at"]):
         logins.setdefault(record["tag"], []).append(record)
     steps = STEPS[name]
-    per_step: dict[str, dict[str, list[int]]] = {
+    per_step: dict[str, dict[str, list[float]]] = {
         step: {"statements": [], "ours": [], "our_writes": [], "beyond_session_user": [],
                "cpu_ms": []}
         for step in steps}
