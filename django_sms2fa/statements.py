@@ -103,9 +103,14 @@ def any_left_sql(user_id: Any) -> RawSQL:
     """``recovery.remaining(user_id) > 0`` as an SQL expression, to read inside a query
     that runs anyway (the login's phone lookup)."""
     user_sql, user_params = _user_ref(user_id)
-    sql = (f"EXISTS (SELECT 1 FROM {_q(RecoveryCode._meta.db_table)} r"  # noqa: S608
-           f" WHERE r.{_q('user_id')} = {user_sql} AND r.{_q('used_at')} IS NULL)")
-    return RawSQL(sql, user_params, output_field=BooleanField())  # noqa: S611
+    return RawSQL(_any_left_sql(connection.vendor, user_sql), user_params,  # noqa: S611
+                  output_field=BooleanField())
+
+
+@lru_cache(maxsize=16)
+def _any_left_sql(vendor: str, user_sql: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM {_q(RecoveryCode._meta.db_table)} r"  # noqa: S608
+            f" WHERE r.{_q('user_id')} = {user_sql} AND r.{_q('used_at')} IS NULL)")
 
 
 def _select(model: type[Model], alias: str) -> tuple[list[Field], str]:
